@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "core.h"
+
+BL_EXPORT const char *bl_version(void)
+{
+        return BL_VERSION;
+}
+
+BL_EXPORT int bl_ctx_new(bl_ctx **ret, const char *root)
+{
+        if (!ret)
+                return -EINVAL;
+        if (!root || !*root)
+                root = getenv("BALEINE_ROOT");
+        if (!root || !*root)
+                root = BL_DEFAULT_ROOT;
+        if (root[0] != '/')
+                return -EINVAL;
+
+        bl_ctx *ctx = calloc(1, sizeof(*ctx));
+        if (!ctx)
+                return -ENOMEM;
+        ctx->root = strdup(root);
+        if (!ctx->root) {
+                free(ctx);
+                return -ENOMEM;
+        }
+        size_t n = strlen(ctx->root);
+        while (n > 1 && ctx->root[n - 1] == '/')
+                ctx->root[--n] = 0;
+        *ret = ctx;
+        return 0;
+}
+
+BL_EXPORT void bl_ctx_free(bl_ctx *ctx)
+{
+        if (!ctx)
+                return;
+        free(ctx->root);
+        free(ctx);
+}
+
+BL_EXPORT const char *bl_ctx_root(const bl_ctx *ctx)
+{
+        return ctx->root;
+}
+
+BL_EXPORT const char *bl_ctx_errmsg(const bl_ctx *ctx)
+{
+        return ctx ? ctx->errmsg : "";
+}
+
+BL_EXPORT void bl_ctx_set_log(bl_ctx *ctx, bl_log_fn fn, void *userdata)
+{
+        ctx->log_fn = fn;
+        ctx->log_data = userdata;
+}
+
+BL_EXPORT void bl_ctx_set_progress(bl_ctx *ctx, bl_progress_fn fn, void *userdata)
+{
+        ctx->progress_fn = fn;
+        ctx->progress_data = userdata;
+}
+
+void bl_clear(bl_ctx *ctx)
+{
+        ctx->errmsg[0] = 0;
+}
+
+bool bl_has_err(const bl_ctx *ctx)
+{
+        return ctx->errmsg[0] != 0;
+}
+
+static void set_msg(bl_ctx *ctx, const char *fmt, va_list ap)
+{
+        vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
+        /* one line, always */
+        for (char *p = ctx->errmsg; *p; p++)
+                if (*p == '\n' || *p == '\r')
+                        *p = ' ';
+}
+
+int bl_err(bl_ctx *ctx, int err, const char *fmt, ...)
+{
+        if (!bl_has_err(ctx)) {
+                va_list ap;
+                va_start(ap, fmt);
+                set_msg(ctx, fmt, ap);
+                va_end(ap);
+        }
+        return err > 0 ? -err : (err == 0 ? -EIO : err);
+}
+
+int bl_err_force(bl_ctx *ctx, int err, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        set_msg(ctx, fmt, ap);
+        va_end(ap);
+        return err > 0 ? -err : (err == 0 ? -EIO : err);
+}
+
+int bl_err_wrap(bl_ctx *ctx, int err, const char *fmt, ...)
+{
+        char prefix[256], inner[sizeof(ctx->errmsg)];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(prefix, sizeof(prefix), fmt, ap);
+        va_end(ap);
+        if (bl_has_err(ctx)) {
+                snprintf(inner, sizeof(inner), "%s", ctx->errmsg);
+                snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s: %s", prefix, inner);
+        } else
+                snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s: %s", prefix, strerror(err < 0 ? -err : err));
+        return err > 0 ? -err : (err == 0 ? -EIO : err);
+}
+
+void bl_log(bl_ctx *ctx, int prio, const char *fmt, ...)
+{
+        if (!ctx || !ctx->log_fn)
+                return;
+        char buf[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        ctx->log_fn(ctx->log_data, prio, buf);
+}
+
+void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+{
+        if (ctx && ctx->progress_fn)
+                ctx->progress_fn(ctx->progress_data, what, done, total);
+}
+
+void bl_fault(const char *step)
+{
+#if BL_FAULT_INJECTION
+        const char *f = getenv("BALEINE_FAULT");
+        if (f && strcmp(f, step) == 0)
+                raise(SIGKILL);
+#else
+        (void) step;
+#endif
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "image.h"
+
+BL_EXPORT int bl_image_config_new(bl_image_config **ret)
+{
+        bl_image_config *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        *ret = c;
+        return 0;
+}
+
+BL_EXPORT void bl_image_config_free(bl_image_config *c)
+{
+        if (!c)
+                return;
+        free(c->source_arg);
+        strv_freep(&c->programs);
+        strv_freep(&c->copies);
+        strv_freep(&c->cmd);
+        free(c->deb_include);
+        free(c->deb_mirror);
+        free(c);
+}
+
+BL_EXPORT int bl_image_config_set_size(bl_image_config *c, uint64_t bytes)
+{
+        c->size = bytes;
+        return 0;
+}
+
+BL_EXPORT int bl_image_config_set_source(bl_image_config *c, bl_image_source source, const char *arg)
+{
+        if ((unsigned) source >= _BL_IMAGE_SOURCE_MAX)
+                return -EINVAL;
+        if ((source == BL_IMAGE_SOURCE_DIR || source == BL_IMAGE_SOURCE_TAR || source == BL_IMAGE_SOURCE_DEBOOTSTRAP) && (!arg || !*arg))
+                return -EINVAL;
+        char *a = arg ? strdup(arg) : NULL;
+        if (arg && !a)
+                return -ENOMEM;
+        free(c->source_arg);
+        c->source_arg = a;
+        c->source = source;
+        return 0;
+}
+
+BL_EXPORT int bl_image_config_add_program(bl_image_config *c, const char *path)
+{
+        return path ? strv_push(&c->programs, path) : -EINVAL;
+}
+
+BL_EXPORT int bl_image_config_add_copy(bl_image_config *c, const char *host, const char *image_path)
+{
+        if (!host)
+                return -EINVAL;
+        _cleanup_free_ char *pair = bl_asprintf("%s\n%s", host, image_path ? image_path : host);
+        return pair ? strv_push(&c->copies, pair) : -ENOMEM;
+}
+
+BL_EXPORT int bl_image_config_set_debootstrap(bl_image_config *c, const char *include, const char *mirror)
+{
+        free(c->deb_include);
+        free(c->deb_mirror);
+        c->deb_include = bl_strdup(include);
+        c->deb_mirror = bl_strdup(mirror);
+        return 0;
+}
+
+BL_EXPORT int bl_image_config_set_cmd(bl_image_config *c, char *const argv[])
+{
+        char **v = strv_copy(argv);
+        if (!v)
+                return -ENOMEM;
+        strv_freep(&c->cmd);
+        c->cmd = v;
+        return 0;
+}

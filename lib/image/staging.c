@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <archive.h>
+#include <archive_entry.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "image.h"
+
+#define BUSYBOX "/bin/busybox"
+
+static int write_if_missing(bl_ctx *ctx, const char *dir, const char *rel, const char *content, mode_t mode)
+{
+        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, rel);
+        if (!p)
+                return -ENOMEM;
+        struct stat st;
+        if (lstat(p, &st) == 0)
+                return 0;
+        int r = write_file_atomic(p, content, strlen(content), mode);
+        if (r < 0)
+                return bl_err(ctx, r, "image staging: cannot write /%s: %s", rel, strerror(-r));
+        return 0;
+}
+
+/* What every image has, whatever its source; never overwrites the source's files. */
+int staging_skeleton(bl_ctx *ctx, const char *dir)
+{
+        static const struct { const char *path; mode_t mode; } dirs[] = {
+                { "bin", 0755 }, { "sbin", 0755 }, { "usr/bin", 0755 }, { "usr/sbin", 0755 },
+                { "etc", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "dev", 0755 },
+                { "tmp", 01777 }, { "root", 0700 }, { "run", 0755 }, { "var/log", 0755 },
+                { "var/tmp", 01777 }, { "home", 0755 },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, dirs[i].path);
+                if (!p)
+                        return -ENOMEM;
+                struct stat st;
+                if (lstat(p, &st) == 0)
+                        continue; /* the source's own (maybe a symlink, as usrmerge has) */
+                int r = mkdir_p(p, 0755);
+                if (r < 0)
+                        return bl_err(ctx, r, "image staging: cannot create /%s: %s", dirs[i].path, strerror(-r));
+                chmod(p, dirs[i].mode);
+        }
+        int r;
+        if ((r = write_if_missing(ctx, dir, "etc/passwd",
+                                  "root:x:0:0:root:/root:/bin/sh\n"
+                                  "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n", 0644)) < 0 ||
+            (r = write_if_missing(ctx, dir, "etc/group", "root:x:0:\nnogroup:x:65534:\n", 0644)) < 0 ||
+            (r = write_if_missing(ctx, dir, "etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n", 0644)) < 0 ||
+            (r = write_if_missing(ctx, dir, "etc/resolv.conf", "", 0644)) < 0 ||
+            (r = write_if_missing(ctx, dir, "etc/nsswitch.conf", "hosts: files dns\npasswd: files\ngroup: files\n", 0644)) < 0)
+                return r;
+        return 0;
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return -errno;
+        _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (out < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0);
+                if (n == 0)
+                        break;
+                if (n < 0) {
+                        char buf[65536];
+                        ssize_t k = read(in, buf, sizeof(buf));
+                        if (k < 0)
+                                return -errno;
+                        if (k == 0)
+                                break;
+                        if (write(out, buf, (size_t) k) != k)
+                                return -EIO;
+                }
+        }
+        return fchmod(out, mode) < 0 ? -errno : 0;
+}
+
+static bool elf_is_dynamic(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        Elf64_Ehdr eh;
+        if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+            eh.e_ident[EI_CLASS] != ELFCLASS64)
+                return false;
+        for (unsigned i = 0; i < eh.e_phnum; i++) {
+                Elf64_Phdr ph;
+                if (pread(fd, &ph, sizeof(ph), (off_t) (eh.e_phoff + i * eh.e_phentsize)) != sizeof(ph))
+                        return false;
+                if (ph.p_type == PT_INTERP)
+                        return true;
+        }
+        return false;
+}
+
+int staging_busybox(bl_ctx *ctx, const char *dir)
+{
+        if (access(BUSYBOX, X_OK) < 0)
+                return bl_err(ctx, ENOENT, "image source busybox: %s not found; install the Debian package busybox-static", BUSYBOX);
+        if (elf_is_dynamic(BUSYBOX))
+                return bl_err(ctx, ENOEXEC, "image source busybox: %s is not statically linked; install the Debian package busybox-static", BUSYBOX);
+        _cleanup_free_ char *bin = bl_asprintf("%s/bin", dir);
+        _cleanup_free_ char *dst = bl_asprintf("%s/bin/busybox", dir);
+        if (!bin || !dst)
+                return -ENOMEM;
+        mkdir_p(bin, 0755);
+        int r = copy_file(BUSYBOX, dst, 0755);
+        if (r < 0)
+                return bl_err(ctx, r, "image source busybox: cannot copy %s: %s", BUSYBOX, strerror(-r));
+
+        char *argv[] = { (char *) BUSYBOX, (char *) "--list-full", NULL };
+        _cleanup_free_ char *list = NULL;
+        r = bl_run(ctx, "image source busybox", argv, -1, &list);
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (!*line || strstr(line, "..") || strcmp(line, "bin/busybox") == 0)
+                        continue;
+                _cleanup_free_ char *link = bl_asprintf("%s/%s", dir, line);
+                if (!link)
+                        return -ENOMEM;
+                char *slash = strrchr(link, '/');
+                *slash = 0;
+                mkdir_p(link, 0755);
+                *slash = '/';
+                if (symlink("/bin/busybox", link) < 0 && errno != EEXIST)
+                        return bl_err(ctx, errno, "image source busybox: cannot link /%s: %m", line);
+        }
+        return 0;
+}
+
+int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src)
+{
+        struct stat st;
+        if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
+                return bl_err(ctx, ENOTDIR, "image source directory \"%s\": not a directory", src);
+        _cleanup_free_ char *from = bl_asprintf("%s/.", src);
+        if (!from)
+                return -ENOMEM;
+        char *argv[] = { (char *) "cp", (char *) "-a", from, (char *) dir, NULL };
+        return bl_run(ctx, "image source directory", argv, -1, NULL);
+}
+
+int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
+{
+        struct archive *a = archive_read_new();
+        struct archive *w = archive_write_disk_new();
+        int r = 0;
+        if (!a || !w) {
+                r = -ENOMEM;
+                goto out;
+        }
+        archive_read_support_filter_all(a);
+        archive_read_support_format_all(a);
+        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
+                                                  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                  ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+        if (archive_read_open_filename(a, tarball, 1 << 16) != ARCHIVE_OK) {
+                r = bl_err(ctx, EINVAL, "image source tarball \"%s\": %s", tarball, archive_error_string(a));
+                goto out;
+        }
+        struct archive_entry *e;
+        int st;
+        while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+                const char *name = archive_entry_pathname(e);
+                _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, name);
+                if (!full) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                archive_entry_set_pathname(e, full);
+                const char *hl = archive_entry_hardlink(e);
+                if (hl) {
+                        _cleanup_free_ char *h = bl_asprintf("%s/%s", dir, hl);
+                        archive_entry_set_hardlink(e, h);
+                }
+                if (archive_write_header(w, e) != ARCHIVE_OK) {
+                        r = bl_err(ctx, EINVAL, "image source tarball \"%s\": entry \"%s\": %s", tarball, name, archive_error_string(w));
+                        goto out;
+                }
+                const void *buf;
+                size_t size;
+                int64_t off;
+                while ((st = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+                        if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
+                                break;
+                if (st != ARCHIVE_EOF) {
+                        r = bl_err(ctx, EIO, "image source tarball \"%s\": entry \"%s\": %s", tarball, name, archive_error_string(a));
+                        goto out;
+                }
+                archive_write_finish_entry(w);
+        }
+        if (st != ARCHIVE_EOF)
+                r = bl_err(ctx, EINVAL, "image source tarball \"%s\": %s", tarball, archive_error_string(a));
+out:
+        if (a)
+                archive_read_free(a);
+        if (w)
+                archive_write_free(w);
+        return r;
+}
+
+/* The first http(s) URI of the host's apt sources, else Debian's own. */
+static char *host_mirror(void)
+{
+        static const char *const files[] = { "/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list" };
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *text = NULL;
+                if (read_file(files[i], &text, NULL) < 0)
+                        continue;
+                for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                        char *u = strstr(l, "http");
+                        if (!u || l[0] == '#' || strstr(l, "security"))
+                                continue;
+                        u[strcspn(u, " \t")] = 0;
+                        return strdup(u);
+                }
+        }
+        return strdup("http://deb.debian.org/debian");
+}
+
+int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const char *include, const char *mirror)
+{
+        if (access("/usr/sbin/debootstrap", X_OK) < 0)
+                return bl_err(ctx, ENOENT, "image source debootstrap: /usr/sbin/debootstrap not found; install the Debian package debootstrap");
+        _cleanup_free_ char *m = mirror ? strdup(mirror) : host_mirror();
+        _cleanup_free_ char *inc = include ? bl_asprintf("--include=%s", include) : NULL;
+        if (!m)
+                return -ENOMEM;
+        char *argv[8];
+        size_t n = 0;
+        argv[n++] = (char *) "debootstrap";
+        argv[n++] = (char *) "--variant=minbase";
+        if (inc)
+                argv[n++] = inc;
+        argv[n++] = (char *) suite;
+        argv[n++] = (char *) dir;
+        argv[n++] = m;
+        argv[n] = NULL;
+        bl_progress(ctx, "debootstrap", 0, 0);
+        int r = bl_run(ctx, "image source debootstrap", argv, -1, NULL);
+        bl_progress(ctx, "debootstrap", 1, 1);
+        return r;
+}
+
+static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char *image_path, bool deref)
+{
+        _cleanup_free_ char *dst = bl_asprintf("%s/%s", dir, image_path[0] == '/' ? image_path + 1 : image_path);
+        if (!dst)
+                return -ENOMEM;
+        _cleanup_free_ char *parent = strdup(dst);
+        *strrchr(parent, '/') = 0;
+        mkdir_p(parent, 0755);
+        char *argv[] = { (char *) "cp", (char *) (deref ? "-aL" : "-a"), (char *) host, dst, NULL };
+        return bl_run(ctx, "image file copy", argv, -1, NULL);
+}
+
+int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path)
+{
+        if (access(host, F_OK) < 0)
+                return bl_err(ctx, errno, "image copy \"%s\": %m", host);
+        if (strstr(image_path, ".."))
+                return bl_err(ctx, EINVAL, "image copy \"%s\": destination \"%s\" contains ..", host, image_path);
+        return copy_into(ctx, dir, host, image_path, false);
+}
+
+int staging_add_program(bl_ctx *ctx, const char *dir, const char *program)
+{
+        if (program[0] != '/' || access(program, X_OK) < 0)
+                return bl_err(ctx, ENOENT, "image program \"%s\": not an executable absolute path", program);
+        int r = copy_into(ctx, dir, program, program, true);
+        if (r < 0 || !elf_is_dynamic(program))
+                return r;
+        /* ldd lists the libraries with their resolved paths and the loader */
+        char *argv[] = { (char *) "ldd", (char *) program, NULL };
+        _cleanup_free_ char *out = NULL;
+        r = bl_run(ctx, "image program libraries", argv, -1, &out);
+        if (r < 0)
+                return r;
+        for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *path = strstr(l, "=> ");
+                path = path ? path + 3 : l;
+                while (*path == ' ' || *path == '\t')
+                        path++;
+                if (*path != '/')
+                        continue;
+                path[strcspn(path, " \t(")] = 0;
+                r = copy_into(ctx, dir, path, path, true);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "store.h"
+
+const char *kind_noun(const char *kind)
+{
+        if (strcmp(kind, KIND_IMAGES) == 0)
+                return "image";
+        if (strcmp(kind, KIND_CONTAINERS) == 0)
+                return "container";
+        return "bridge";
+}
+
+char *store_path(bl_ctx *ctx, const char *fmt, ...)
+{
+        char *tail = NULL, *p;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vasprintf(&tail, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return NULL;
+        p = bl_asprintf("%s/%s", ctx->root, tail);
+        free(tail);
+        return p;
+}
+
+int store_init(bl_ctx *ctx)
+{
+        static const char *const dirs[] = {
+                "manifeste/images", "manifeste/containers", "manifeste/bridges",
+                "images", "containers", "bridges", "tmp",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                _cleanup_free_ char *p = store_path(ctx, "%s", dirs[i]);
+                if (!p)
+                        return -ENOMEM;
+                int r = mkdir_p(p, 0700);
+                if (r < 0)
+                        return bl_err(ctx, r, "state root \"%s\": cannot create %s: %s", ctx->root, dirs[i], strerror(-r));
+        }
+        return 0;
+}
+
+static bool valid_key(const char *k, size_t n)
+{
+        if (n == 0)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!(islower((unsigned char) k[i]) || isdigit((unsigned char) k[i]) || k[i] == '_' || k[i] == '.'))
+                        return false;
+        return true;
+}
+
+int manifest_parse(const char *text, bl_record **ret)
+{
+        _cleanup_record_ bl_record *rec = record_new();
+        if (!rec)
+                return -ENOMEM;
+        size_t len = strlen(text);
+        if (len == 0 || text[len - 1] != '\n')
+                return -EBADMSG; /* empty or truncated */
+        const char *p = text;
+        while (*p) {
+                const char *nl = strchr(p, '\n');
+                const char *colon = memchr(p, ':', (size_t) (nl - p));
+                if (!colon || !valid_key(p, (size_t) (colon - p)))
+                        return -EBADMSG;
+                const char *v = colon + 1;
+                if (*v == ' ')
+                        v++;
+                if (v > nl)
+                        v = nl;
+                _cleanup_free_ char *key = strndup(p, (size_t) (colon - p));
+                _cleanup_free_ char *val = strndup(v, (size_t) (nl - v));
+                if (!key || !val)
+                        return -ENOMEM;
+                int r = record_set(rec, key, val);
+                if (r < 0)
+                        return r;
+                p = nl + 1;
+        }
+        if (!bl_record_get(rec, "name"))
+                return -EBADMSG;
+        *ret = steal_ptr(&rec);
+        return 0;
+}
+
+int manifest_format(const bl_record *rec, char **ret)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < rec->n; i++) {
+                if (strchr(rec->values[i], '\n') || !valid_key(rec->keys[i], strlen(rec->keys[i]))) {
+                        fclose(f);
+                        free(buf);
+                        return -EINVAL;
+                }
+                fprintf(f, "%s: %s\n", rec->keys[i], rec->values[i]);
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        return 0;
+}
+
+static char *manifest_path(bl_ctx *ctx, const char *kind, const char *name)
+{
+        return store_path(ctx, "manifeste/%s/%s.manifest", kind, name);
+}
+
+int manifest_load(bl_ctx *ctx, const char *kind, const char *name, bl_record **ret)
+{
+        _cleanup_free_ char *path = manifest_path(ctx, kind, name);
+        _cleanup_free_ char *text = NULL;
+        if (!path)
+                return -ENOMEM;
+        int r = read_file(path, &text, NULL);
+        if (r == -ENOENT)
+                return bl_err(ctx, ENOENT, "%s \"%s\": no such %s", kind_noun(kind), name, kind_noun(kind));
+        if (r < 0)
+                return bl_err(ctx, r, "%s \"%s\": cannot read %s: %s", kind_noun(kind), name, path, strerror(-r));
+        bl_record *rec;
+        r = manifest_parse(text, &rec);
+        if (r < 0)
+                return bl_err(ctx, r, "%s \"%s\": corrupt manifest %s", kind_noun(kind), name, path);
+        const char *n = bl_record_get(rec, "name");
+        if (strcmp(n, name) != 0) {
+                bl_record_free(rec);
+                return bl_err(ctx, EBADMSG, "%s \"%s\": manifest %s names \"%s\"", kind_noun(kind), name, path, n);
+        }
+        *ret = rec;
+        return 0;
+}
+
+int manifest_save(bl_ctx *ctx, const char *kind, const char *name, const bl_record *rec)
+{
+        _cleanup_free_ char *path = manifest_path(ctx, kind, name);
+        _cleanup_free_ char *text = NULL;
+        if (!path)
+                return -ENOMEM;
+        int r = manifest_format(rec, &text);
+        if (r < 0)
+                return bl_err(ctx, r, "%s \"%s\": a value contains a newline", kind_noun(kind), name);
+        r = write_file_atomic(path, text, strlen(text), 0644);
+        if (r < 0)
+                return bl_err(ctx, r, "%s \"%s\": cannot write %s: %s", kind_noun(kind), name, path, strerror(-r));
+        return 0;
+}
+
+int manifest_remove(bl_ctx *ctx, const char *kind, const char *name)
+{
+        _cleanup_free_ char *path = manifest_path(ctx, kind, name);
+        if (!path)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return bl_err(ctx, errno, "%s \"%s\": cannot remove %s: %m", kind_noun(kind), name, path);
+        return 0;
+}
+
+bool manifest_exists(bl_ctx *ctx, const char *kind, const char *name)
+{
+        _cleanup_free_ char *path = manifest_path(ctx, kind, name);
+        return path && path_exists(path);
+}
+
+int manifest_list(bl_ctx *ctx, const char *kind, bl_record_list **ret)
+{
+        _cleanup_free_ char *dir = store_path(ctx, "manifeste/%s", kind);
+        _cleanup_record_list_ bl_record_list *list = record_list_new();
+        if (!dir || !list)
+                return -ENOMEM;
+        DIR *d = opendir(dir);
+        if (!d) {
+                if (errno == ENOENT) {
+                        *ret = steal_ptr(&list);
+                        return 0;
+                }
+                return bl_err(ctx, errno, "state root \"%s\": cannot read %s: %m", ctx->root, dir);
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] == '.' || n <= 9 || strcmp(de->d_name + n - 9, ".manifest") != 0)
+                        continue;
+                _cleanup_free_ char *name = strndup(de->d_name, n - 9);
+                if (!name)
+                        break;
+                char saved[sizeof(ctx->errmsg)];
+                memcpy(saved, ctx->errmsg, sizeof(saved));
+                bl_record *rec;
+                ctx->errmsg[0] = 0;
+                int r = manifest_load(ctx, kind, name, &rec);
+                if (r < 0) {
+                        /* skipped, never fatal: one bad file must not hide the others */
+                        bl_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
+                        memcpy(ctx->errmsg, saved, sizeof(saved));
+                        continue;
+                }
+                memcpy(ctx->errmsg, saved, sizeof(saved));
+                if (record_list_push(list, rec) < 0) {
+                        bl_record_free(rec);
+                        closedir(d);
+                        return -ENOMEM;
+                }
+        }
+        closedir(d);
+        record_list_sort(list, "name");
+        *ret = steal_ptr(&list);
+        return 0;
+}
