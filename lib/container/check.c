@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * check: the only repair there is, since there is no daemon.  For every
+ * container it decides the truth, makes the store say it, removes what a
+ * dead container left and applies its restart policy; it also completes or
+ * undoes operations that a crash interrupted.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "container.h"
+
+#define CHECK_LOG_MAX (1u << 20)
+#define BACKOFF_BASE 10         /* seconds before the first retry */
+#define BACKOFF_MAX 600
+#define RUN_RESET 60            /* a run this long resets the back-off */
+
+static int act(bl_ctx *ctx, bl_record_list *out, const char *object, const char *action, const char *fmt, ...)
+        _printf_(5, 6);
+static int act(bl_ctx *ctx, bl_record_list *out, const char *object, const char *action, const char *fmt, ...)
+{
+        char detail[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        va_end(ap);
+        bl_record *rec = record_new();
+        if (!rec)
+                return -ENOMEM;
+        record_set(rec, "container", object);
+        record_set(rec, "action", action);
+        record_set(rec, "detail", detail);
+        bl_log(ctx, BL_LOG_INFO, "%s: %s: %s", object, action, detail);
+        return record_list_push(out, rec);
+}
+
+static bool pid_alive(const bl_record *rec)
+{
+        uint64_t pid;
+        return record_get_u64(rec, "creator_pid", &pid) == 0 && pid > 0 && kill((pid_t) pid, 0) == 0;
+}
+
+static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list *out)
+{
+        const char *name = bl_record_get(rec, "name");
+        const char *policy = bl_record_get(rec, "restart");
+        const char *state = bl_record_get(rec, "state");
+        if (!policy || strcmp(policy, "no") == 0 || !state || strcmp(state, "exited") != 0)
+                return;
+        const char *by_user = bl_record_get(rec, "stopped_by_user");
+        if (by_user && strcmp(by_user, "yes") == 0)
+                return; /* a user's stop suspends the policy until the next start */
+        uint64_t code = 0, count = 0, failures = 0, finished = 0, started = 0, max = 0;
+        record_get_u64(rec, "exit_code", &code);
+        record_get_u64(rec, "restart_count", &count);
+        record_get_u64(rec, "restart_failures", &failures);
+        record_get_u64(rec, "finished_at", &finished);
+        record_get_u64(rec, "starting_time", &started);
+        if (startswith(policy, "on-failure")) {
+                if (code == 0)
+                        return;
+                if (policy[10] == ':' && bl_parse_u64(policy + 11, &max) == 0 && count >= max) {
+                        const char *given_up = bl_record_get(rec, "restart_exhausted");
+                        if (!given_up) {
+                                act(ctx, out, name, "give-up", "exited %llu, %llu restarts done (%s)", (unsigned long long) code,
+                                    (unsigned long long) count, policy);
+                                if (!dry) {
+                                        record_set(rec, "restart_exhausted", "yes");
+                                        manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                                }
+                        }
+                        return;
+                }
+        }
+        if (finished && started && finished - started >= RUN_RESET)
+                failures = 0;
+        uint64_t delay = failures ? BACKOFF_BASE << (failures > 6 ? 6 : failures - 1) : 0;
+        if (delay > BACKOFF_MAX)
+                delay = BACKOFF_MAX;
+        uint64_t now = (uint64_t) time(NULL);
+        if (finished + delay > now) {
+                act(ctx, out, name, "wait", "restart in %llu s (back-off after %llu failures)",
+                    (unsigned long long) (finished + delay - now), (unsigned long long) failures);
+                return;
+        }
+        if (dry) {
+                act(ctx, out, name, "restart", "would restart (policy %s, exit %llu)", policy, (unsigned long long) code);
+                return;
+        }
+        record_setf(rec, "restart_count", "%llu", (unsigned long long) count + 1);
+        record_setf(rec, "restart_failures", "%llu", (unsigned long long) failures + 1);
+        char saved[sizeof(ctx->errmsg)];
+        memcpy(saved, ctx->errmsg, sizeof(saved));
+        int r = container_start_locked(ctx, rec, 0, NULL);
+        if (r < 0) {
+                act(ctx, out, name, "restart-failed", "%s", ctx->errmsg);
+                memcpy(ctx->errmsg, saved, sizeof(saved));
+                manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        } else
+                act(ctx, out, name, "restart", "restarted (policy %s, exit was %llu, restart %llu)", policy,
+                    (unsigned long long) code, (unsigned long long) count + 1);
+}
+
+static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list *out)
+{
+        const char *name = bl_record_get(rec, "name");
+        const char *state = bl_record_get(rec, "state");
+        if (state && strcmp(state, "creating") == 0) {
+                if (pid_alive(rec))
+                        return;
+                act(ctx, out, name, "undo-create", "its creator died; removing the half-made container");
+                if (!dry) {
+                        _cleanup_free_ char *dir = container_dir(ctx, name);
+                        manifest_remove(ctx, KIND_CONTAINERS, name);
+                        if (dir)
+                                rm_rf(dir);
+                }
+                return;
+        }
+        live_state live = container_liveness(rec);
+        if (state && strcmp(state, "running") == 0 && live == LIVE_DEAD) {
+                if (dry)
+                        act(ctx, out, name, "mark-exited", "its init is gone");
+                else {
+                        container_finalize(ctx, rec, NULL);
+                        const char *oom = bl_record_get(rec, "oom_killed");
+                        act(ctx, out, name, "mark-exited", "exit code %s%s", bl_record_get(rec, "exit_code"),
+                            oom ? " (killed by the OOM killer)" : "");
+                }
+        } else if (live != LIVE_RUNNING && !dry) {
+                bool changed = false;
+                container_finalize(ctx, rec, &changed);
+                if (changed)
+                        act(ctx, out, name, "cleanup", "removed the leftovers of a stopped container");
+        }
+        restart_policy(ctx, rec, dry, out);
+}
+
+/* Folders and files of the store that no manifest names: what a crash
+ * between two steps can leave. */
+static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
+{
+        _cleanup_free_ char *cdir = store_path(ctx, "containers");
+        DIR *d = cdir ? opendir(cdir) : NULL;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.' || bl_name_check(ctx, "container", de->d_name) < 0) {
+                        bl_clear(ctx);
+                        continue;
+                }
+                if (manifest_exists(ctx, KIND_CONTAINERS, de->d_name))
+                        continue;
+                act(ctx, out, de->d_name, "remove-orphan", "a container folder without a manifest");
+                if (!dry) {
+                        _cleanup_free_ char *p = container_dir(ctx, de->d_name);
+                        if (p)
+                                rm_rf(p);
+                }
+        }
+        if (d)
+                closedir(d);
+        _cleanup_record_list_ bl_record_list *images = NULL;
+        if (manifest_list(ctx, KIND_IMAGES, &images) == 0)
+                for (size_t i = 0; i < images->n; i++) {
+                        const char *state = bl_record_get(images->items[i], "state");
+                        const char *name = bl_record_get(images->items[i], "name");
+                        if (!state || strcmp(state, "creating") != 0 || pid_alive(images->items[i]))
+                                continue;
+                        act(ctx, out, name, "undo-image-create", "its creator died; removing the half-made image");
+                        if (!dry)
+                                manifest_remove(ctx, KIND_IMAGES, name);
+                }
+        _cleanup_free_ char *idir = store_path(ctx, "images");
+        d = idir ? opendir(idir) : NULL;
+        while (d && (de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (n <= 4 || strcmp(de->d_name + n - 4, ".img") != 0)
+                        continue;
+                _cleanup_free_ char *iname = strndup(de->d_name, n - 4);
+                if (!iname || manifest_exists(ctx, KIND_IMAGES, iname))
+                        continue;
+                act(ctx, out, iname, "remove-orphan", "an image file without a manifest");
+                if (!dry) {
+                        _cleanup_free_ char *p = store_path(ctx, "images/%s", de->d_name);
+                        if (p)
+                                unlink(p);
+                }
+        }
+        if (d)
+                closedir(d);
+        /* staging folders and partial files of creators that died */
+        _cleanup_free_ char *tdir = store_path(ctx, "tmp");
+        d = tdir ? opendir(tdir) : NULL;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char iname[128];
+                if (sscanf(de->d_name, "image-%127[^.]", iname) != 1 || manifest_exists(ctx, KIND_IMAGES, iname))
+                        continue;
+                act(ctx, out, de->d_name, "remove-orphan", "a staging leftover");
+                if (!dry) {
+                        _cleanup_free_ char *p = store_path(ctx, "tmp/%s", de->d_name);
+                        if (p)
+                                rm_rf(p);
+                }
+        }
+        if (d)
+                closedir(d);
+}
+
+static void append_log(bl_ctx *ctx, const bl_record_list *out)
+{
+        _cleanup_free_ char *path = store_path(ctx, "check.log"), *old = store_path(ctx, "check.log.1");
+        if (!path || !old)
+                return;
+        struct stat st;
+        if (stat(path, &st) == 0 && (uint64_t) st.st_size > CHECK_LOG_MAX)
+                rename(path, old);
+        FILE *f = fopen(path, "ae");
+        if (!f)
+                return;
+        char ts[32];
+        time_t now = time(NULL);
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", localtime(&now));
+        for (size_t i = 0; i < out->n; i++)
+                fprintf(f, "%s %s %s: %s\n", ts, bl_record_get(out->items[i], "container"),
+                        bl_record_get(out->items[i], "action"), bl_record_get(out->items[i], "detail"));
+        fprintf(f, "%s check: %zu action%s\n", ts, out->n, out->n == 1 ? "" : "s");
+        fclose(f);
+}
+
+BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
+{
+        bl_clear(ctx);
+        bool dry = flags & BL_CHECK_DRY_RUN;
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_record_list_ bl_record_list *list = NULL, *out = record_list_new();
+        int r;
+        if (!out)
+                return -ENOMEM;
+        if ((r = store_lock(ctx, &lock)) < 0 || (r = manifest_list(ctx, KIND_CONTAINERS, &list)) < 0)
+                return r;
+        for (size_t i = 0; i < list->n; i++)
+                check_container(ctx, list->items[i], dry, out);
+        check_orphans(ctx, dry, out);
+        bl_clear(ctx);
+        if (!dry)
+                append_log(ctx, out);
+        if (ret)
+                *ret = steal_ptr(&out);
+        return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "container.h"
+#include "runtime/runtime.h"
+
+char *container_dir(bl_ctx *ctx, const char *name)
+{
+        return store_path(ctx, "containers/%s", name);
+}
+
+char *container_file(bl_ctx *ctx, const char *name, const char *file)
+{
+        return store_path(ctx, "containers/%s/%s", name, file);
+}
+
+int container_load(bl_ctx *ctx, const char *name, bl_record **ret)
+{
+        int r = bl_name_check(ctx, "container", name);
+        if (r < 0)
+                return r;
+        return manifest_load(ctx, KIND_CONTAINERS, name, ret);
+}
+
+static bool proc_is_zombie(pid_t pid)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        _cleanup_free_ char *s = NULL;
+        if (read_file(path, &s, NULL) < 0)
+                return true;
+        char *p = strrchr(s, ')');
+        return !p || p[1] == 0 || p[2] == 'Z' || p[2] == 'X';
+}
+
+live_state container_liveness(const bl_record *rec)
+{
+        const char *state = bl_record_get(rec, "state");
+        uint64_t pid = 0, st = 0, now = 0;
+        if (state && strcmp(state, "created") == 0)
+                return LIVE_CREATED;
+        if (record_get_u64(rec, "pid", &pid) < 0 || pid <= 1 || record_get_u64(rec, "pid_starttime", &st) < 0)
+                return LIVE_DEAD;
+        /* a pid is only ours together with its start time: never a reused one */
+        if (proc_starttime((pid_t) pid, &now) < 0 || now != st)
+                return LIVE_DEAD;
+        if (proc_is_zombie((pid_t) pid)) {
+                /* ours to reap when we started it in this process */
+                waitpid((pid_t) pid, NULL, WNOHANG);
+                return LIVE_DEAD;
+        }
+        return LIVE_RUNNING;
+}
+
+int exit_status_read(const char *path, int *ret_code, int *ret_signal)
+{
+        _cleanup_free_ char *s = NULL;
+        int r = read_line(path, &s);
+        if (r < 0)
+                return r;
+        int v;
+        if (sscanf(s, "exit %d", &v) == 1) {
+                *ret_code = v;
+                *ret_signal = 0;
+                return 0;
+        }
+        if (sscanf(s, "signal %d", &v) == 1) {
+                *ret_code = 128 + v;
+                *ret_signal = v;
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
+{
+        const char *name = bl_record_get(rec, "name");
+        const char *state = bl_record_get(rec, "state");
+        bool changed = false;
+        if (state && strcmp(state, "running") == 0) {
+                _cleanup_free_ char *status = container_file(ctx, name, "exit-status");
+                int code = -1, sig = 0;
+                if (status && exit_status_read(status, &code, &sig) == 0) {
+                        record_setf(rec, "exit_code", "%d", code);
+                        if (sig)
+                                record_setf(rec, "exit_signal", "%d", sig);
+                        else
+                                record_set(rec, "exit_signal", NULL);
+                } else {
+                        /* no record from the init: everything was killed */
+                        record_set(rec, "exit_code", "137");
+                        record_set(rec, "exit_signal", "9");
+                }
+                struct cg_host h;
+                uint64_t ooms = 0;
+                if (cgroup_host(ctx, &h) == 0 && cgroup_oom_kills(&h, name, &ooms) == 0 && ooms > 0)
+                        record_set(rec, "oom_killed", "yes");
+                else
+                        record_set(rec, "oom_killed", NULL);
+                record_set(rec, "state", "exited");
+                record_setf(rec, "finished_at", "%lld", (long long) (now_usec() / 1000000));
+                record_set(rec, "pid", "0");
+                changed = true;
+        }
+        struct cg_host h;
+        if (cgroup_host(ctx, &h) == 0 && cgroup_exists(&h, name)) {
+                char saved[sizeof(ctx->errmsg)];
+                memcpy(saved, ctx->errmsg, sizeof(saved));
+                if (cgroup_remove(ctx, &h, name) < 0)
+                        bl_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
+                memcpy(ctx->errmsg, saved, sizeof(saved));
+                changed = true;
+        }
+        network_cleanup(ctx, rec);
+        if (changed) {
+                int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                if (r < 0)
+                        return r;
+                if (network_count(rec))
+                        hosts_refresh(ctx);
+        }
+        if (ret_changed)
+                *ret_changed = changed;
+        return 0;
+}
+
+int cgroup_host(bl_ctx *ctx, struct cg_host *ret)
+{
+        return cgroup_detect(ctx, NULL, ret);
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The only layer that composes the backends: store, disk, runtime, cgroup, net. */
+#pragma once
+
+#include "cgroup/cgroup.h"
+#include "core/core.h"
+#include "core/record.h"
+#include "net/net.h"
+#include "store/store.h"
+
+#define MAX_NETS 8
+#define LOG_MAX_DEFAULT (8u << 20)
+#define STOP_TIMEOUT_DEFAULT 10
+
+struct net_request {
+        char *bridge;
+        char *address;          /* NULL: allocate */
+};
+
+struct disk_request {
+        char *device;           /* NULL: the container's own disk */
+        uint64_t read_bps, write_bps;
+};
+
+struct bl_container_config {
+        char *image;
+        char **argv;
+        char **env;
+        char *workdir;
+        char *hostname;
+        char *user;
+        uint64_t memory;
+        char *cpus;
+        double cpu_quota;
+        uint64_t pids;
+        struct disk_request disk[4];
+        size_t ndisk;
+        char **device_rules;    /* "a RULE" / "d RULE" */
+        struct net_request nets[MAX_NETS];
+        size_t nnets;
+        char *restart;
+        char **cap_add, **cap_drop;
+        int privileged;         /* -1 unset */
+        int seccomp;            /* -1 unset */
+        int tty;
+};
+
+struct bl_exec_config {
+        char **argv;
+        char **env;
+        char *workdir;
+        char *user;
+        int tty;
+};
+
+struct bl_process {
+        pid_t pid;
+        int pidfd;
+        int ptmx;
+        char *container;        /* set for a container's init: finalised after wait */
+};
+
+/* Paths of a container's files. */
+char *container_dir(bl_ctx *ctx, const char *name);
+char *container_file(bl_ctx *ctx, const char *name, const char *file);
+
+/* Loads a container manifest, validating the name. */
+int container_load(bl_ctx *ctx, const char *name, bl_record **ret);
+
+/* The truth about a recorded container: "running" when its init lives with
+ * the recorded start time, else "exited" (or "created"). */
+typedef enum live_state { LIVE_CREATED, LIVE_RUNNING, LIVE_DEAD } live_state;
+live_state container_liveness(const bl_record *rec);
+
+/* Marks a dead container exited (status from its exit-status file, OOM from
+ * its cgroup), removes its cgroup and leftover veth ends, refreshes hosts
+ * files.  Under the lock.  *ret_changed tells whether anything changed. */
+int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed);
+
+/* Starts a container whose manifest is loaded, under the lock. */
+int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_process **ret);
+/* The program's identity and confinement (start and exec share it). */
+struct run_security;
+int program_security(bl_ctx *ctx, const bl_record *rec, const char *user_override, struct run_security *sec);
+
+/* cgroup limits from a manifest (values as recorded). */
+int limits_from_record(bl_ctx *ctx, const bl_record *rec, struct cg_limits *lim, int loop_nr);
+void limits_free(struct cg_limits *lim);
+/* Records the limits of a config into a manifest (only those set). */
+int limits_to_record(bl_ctx *ctx, const bl_container_config *cfg, bl_record *rec);
+int cgroup_host(bl_ctx *ctx, struct cg_host *ret);
+
+/* network.c */
+/* Allocates addresses and host interface names for cfg's networks and
+ * records them as net0, net1… (under the lock). */
+int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name, bl_record *rec);
+/* The interfaces of a manifest (for the inside) and their host ends. */
+int network_parse(const bl_record *rec, size_t i, char **ret_bridge, uint32_t *ret_addr, int *ret_prefix, char **ret_hostif);
+size_t network_count(const bl_record *rec);
+/* Rewrites the hosts file of every bridge (in place: it is bind-mounted). */
+int hosts_refresh(bl_ctx *ctx);
+char *hosts_path(bl_ctx *ctx, const char *bridge);
+/* Loads a bridge's manifest; makes sure it exists in the kernel. */
+int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_prefix);
+/* Deletes host ends of the container's veths that are still there. */
+void network_cleanup(bl_ctx *ctx, const bl_record *rec);
+
+/* "exit 3" / "signal 9" of the exit-status file into a Docker-style code. */
+int exit_status_read(const char *path, int *ret_code, int *ret_signal);

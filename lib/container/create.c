@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/stat.h>
+#include <time.h>
+
+#include "container.h"
+#include "disk/disk.h"
+#include "image/image.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cfg, bl_record **ret_image)
+{
+        int r = bl_name_check(ctx, "container", name);
+        if (r < 0)
+                return r;
+        if (!cfg || !cfg->image)
+                return bl_err(ctx, EINVAL, "container \"%s\": no image given", name);
+        bl_record *img;
+        if ((r = image_load(ctx, cfg->image, &img)) < 0)
+                return r;
+        struct cg_host h;
+        struct cg_limits lim = {
+                .memory = cfg->memory, .cpus = cfg->cpus, .cpu_quota = cfg->cpu_quota, .pids = cfg->pids,
+        };
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_validate(ctx, &h, &lim)) < 0) {
+                bl_record_free(img);
+                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+        }
+        for (size_t i = 0; i < cfg->nnets; i++) {
+                if (!manifest_exists(ctx, KIND_BRIDGES, cfg->nets[i].bridge)) {
+                        bl_record_free(img);
+                        return bl_err(ctx, ENOENT, "container \"%s\": no such bridge \"%s\"", name, cfg->nets[i].bridge);
+                }
+        }
+        *ret_image = img;
+        return 0;
+}
+
+static int fill_record(bl_ctx *ctx, const char *name, const bl_container_config *cfg, const bl_record *img, bl_record *rec)
+{
+        record_set(rec, "name", name);
+        record_set(rec, "image", cfg->image);
+        record_set(rec, "pid", "0");
+        record_set(rec, "starting_time", "0");
+        record_set(rec, "state", "creating");
+        record_setf(rec, "creator_pid", "%d", (int) getpid());
+        record_setf(rec, "created", "%lld", (long long) time(NULL));
+
+        _cleanup_free_ char *cmd = NULL;
+        if (cfg->argv)
+                cmd = argv_to_json(cfg->argv);
+        else if (bl_record_get(img, "cmd"))
+                cmd = strdup(bl_record_get(img, "cmd"));
+        else
+                cmd = strdup("[\"/bin/sh\"]");
+        record_set(rec, "cmd", cmd);
+
+        _cleanup_strv_ char **env = NULL;
+        int r = env_set(&env, DEFAULT_PATH);
+        const char *ienv = bl_record_get(img, "env");
+        _cleanup_strv_ char **image_env = NULL;
+        if (ienv && argv_from_json(ienv, &image_env) == 0)
+                for (char **p = image_env; *p && r == 0; p++)
+                        r = env_set(&env, *p);
+        for (char **p = cfg->env; p && *p && r == 0; p++)
+                r = env_set(&env, *p);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *envj = argv_to_json(env);
+        record_set(rec, "env", envj);
+
+        const char *wd = cfg->workdir ? cfg->workdir : bl_record_get(img, "workdir");
+        if (wd)
+                record_set(rec, "workdir", wd);
+        record_set(rec, "hostname", cfg->hostname ? cfg->hostname : name);
+        const char *user = cfg->user ? cfg->user : bl_record_get(img, "user");
+        if (user)
+                record_set(rec, "user", user);
+        if (cfg->restart)
+                record_set(rec, "restart", cfg->restart);
+        if (cfg->cap_add) {
+                _cleanup_free_ char *j = argv_to_json(cfg->cap_add);
+                record_set(rec, "cap_add", j);
+        }
+        if (cfg->cap_drop) {
+                _cleanup_free_ char *j = argv_to_json(cfg->cap_drop);
+                record_set(rec, "cap_drop", j);
+        }
+        record_set(rec, "privileged", cfg->privileged == 1 ? "yes" : "no");
+        record_set(rec, "seccomp", cfg->seccomp == 0 || cfg->privileged == 1 ? "unconfined" : "default");
+        if (cfg->tty)
+                record_set(rec, "tty", "yes");
+        return limits_to_record(ctx, cfg, rec);
+}
+
+BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
+{
+        bl_clear(ctx);
+        _cleanup_record_ bl_record *img = NULL, *rec = record_new();
+        int r = validate(ctx, name, cfg, &img);
+        if (r < 0)
+                return r;
+        if (!rec)
+                return -ENOMEM;
+        if ((r = fill_record(ctx, name, cfg, img, rec)) < 0)
+                return r;
+
+        /* reserve the name and the addresses under the lock; copy without it */
+        {
+                _cleanup_unlock_ int lock = -1;
+                if ((r = store_lock(ctx, &lock)) < 0)
+                        return r;
+                if (manifest_exists(ctx, KIND_CONTAINERS, name))
+                        return bl_err(ctx, EEXIST, "container \"%s\": already exists", name);
+                if ((r = network_assign(ctx, cfg, name, rec)) < 0)
+                        return r;
+                if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                        return r;
+        }
+        bl_fault("container-create-reserved");
+
+        _cleanup_free_ char *src = image_file(ctx, cfg->image);
+        _cleanup_free_ char *dir = container_dir(ctx, name);
+        _cleanup_free_ char *partial = container_file(ctx, name, "rootfs.img.partial");
+        _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");
+        if (!src || !dir || !partial || !disk) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        rm_rf(dir);
+        if (mkdir(dir, 0700) < 0) {
+                r = bl_err(ctx, errno, "container \"%s\": cannot create %s: %m", name, dir);
+                goto fail;
+        }
+        if ((r = disk_copy(ctx, src, partial, NULL)) < 0) {
+                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                goto fail;
+        }
+        bl_fault("container-create-copied");
+        if (rename(partial, disk) < 0) {
+                r = bl_err(ctx, errno, "container \"%s\": %m", name);
+                goto fail;
+        }
+        {
+                _cleanup_unlock_ int lock = -1;
+                if ((r = store_lock(ctx, &lock)) < 0)
+                        goto fail;
+                record_set(rec, "state", "created");
+                record_set(rec, "creator_pid", NULL);
+                if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                        goto fail;
+        }
+        bl_log(ctx, BL_LOG_INFO, "container \"%s\": created from image \"%s\"", name, cfg->image);
+        return 0;
+
+fail:
+        if (dir)
+                rm_rf(dir);
+        {
+                _cleanup_unlock_ int lock = -1;
+                if (store_lock(ctx, &lock) == 0)
+                        manifest_remove(ctx, KIND_CONTAINERS, name);
+        }
+        return r;
+}

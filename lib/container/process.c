@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "container.h"
+#include "image/image.h"
+#include "runtime/runtime.h"
+
+BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_config *cfg, bl_process **ret)
+{
+        bl_clear(ctx);
+        _cleanup_record_ bl_record *rec = NULL;
+        _cleanup_strv_ char **env = NULL, **procs = NULL;
+        _cleanup_close_ int pidfd = -1, master = -1, slave = -1;
+        struct exec_spec spec = { .pidfd = -1 };
+        int r = container_load(ctx, name, &rec);
+        if (r < 0)
+                return r;
+        if (!cfg || !cfg->argv)
+                return bl_err(ctx, EINVAL, "container \"%s\": exec needs a command", name);
+        uint64_t pid, st;
+        if (container_liveness(rec) != LIVE_RUNNING || record_get_u64(rec, "pid", &pid) < 0 ||
+            record_get_u64(rec, "pid_starttime", &st) < 0 || proc_open_verified((pid_t) pid, st, &pidfd) < 0)
+                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+        if (argv_from_json(bl_record_get(rec, "env") ? bl_record_get(rec, "env") : "[]", &env) < 0)
+                return bl_err(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
+        for (char **p = cfg->env; p && *p; p++)
+                if ((r = env_set(&env, *p)) < 0)
+                        return r;
+        struct cg_host h;
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, name, &procs)) < 0)
+                return r;
+        if ((r = program_security(ctx, rec, cfg->user, &spec.prog.sec)) < 0)
+                return r;
+        spec.pidfd = pidfd;
+        spec.cgroup_procs = procs;
+        spec.prog.argv = cfg->argv;
+        spec.prog.envp = env;
+        spec.prog.workdir = cfg->workdir ? cfg->workdir : bl_record_get(rec, "workdir");
+        spec.prog.stdio[0] = 0;
+        spec.prog.stdio[1] = 1;
+        spec.prog.stdio[2] = 2;
+        spec.prog.pty_slave = -1;
+        if (cfg->tty) {
+                master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !ptsname(master) ||
+                    (slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+                        return bl_err(ctx, errno, "container \"%s\": cannot allocate a terminal: %m", name);
+                spec.prog.pty_slave = slave;
+        }
+        pid_t child;
+        int code = 126;
+        if ((r = runtime_exec(ctx, &spec, &child, &code)) < 0) {
+                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                bl_process *p = calloc(1, sizeof(*p));
+                if (p && ret) {
+                        /* the caller still gets the status: 126 or 127 */
+                        p->pid = -code;
+                        p->pidfd = -1;
+                        p->ptmx = -1;
+                        *ret = p;
+                } else
+                        free(p);
+                return r;
+        }
+        bl_process *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->pid = child;
+        p->pidfd = -1;
+        p->ptmx = steal_fd(&master);
+        *ret = p;
+        return 0;
+}
+
+BL_EXPORT int bl_process_ptmx(const bl_process *p)
+{
+        return p ? p->ptmx : -1;
+}
+
+BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
+{
+        bl_clear(ctx);
+        if (!p)
+                return -EINVAL;
+        if (p->pid < 0) {
+                if (ret_status)
+                        *ret_status = -p->pid;
+                return 0;
+        }
+        int st;
+        while (waitpid(p->pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return bl_err(ctx, errno, "process %d: waitpid: %m", (int) p->pid);
+        int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+        if (p->container) {
+                _cleanup_unlock_ int lock = -1;
+                _cleanup_record_ bl_record *rec = NULL;
+                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &rec) == 0) {
+                        _cleanup_free_ char *status = container_file(ctx, p->container, "exit-status");
+                        int sig;
+                        if (status)
+                                exit_status_read(status, &code, &sig);
+                        container_finalize(ctx, rec, NULL);
+                }
+        }
+        if (ret_status)
+                *ret_status = code;
+        return 0;
+}
+
+BL_EXPORT void bl_process_free(bl_process *p)
+{
+        if (!p)
+                return;
+        if (p->ptmx >= 0)
+                close(p->ptmx);
+        if (p->pidfd >= 0)
+                close(p->pidfd);
+        free(p->container);
+        free(p);
+}

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "container.h"
+#include "disk/disk.h"
+#include "image/image.h"
+#include "runtime/runtime.h"
+
+struct net_hook {
+        struct net_if ifs[MAX_NETS];
+        size_t n;
+};
+
+static int configure_network(void *data, char *err, size_t errlen)
+{
+        struct net_hook *h = data;
+        return net_configure_inside(h->ifs, h->n, err, errlen);
+}
+
+static int caps_of(bl_ctx *ctx, const bl_record *rec, uint64_t *ret)
+{
+        const char *priv = bl_record_get(rec, "privileged");
+        if (priv && strcmp(priv, "yes") == 0) {
+                *ret = caps_all();
+                return 0;
+        }
+        uint64_t caps = caps_default();
+        static const char *const keys[] = { "cap_add", "cap_drop" };
+        for (int k = 0; k < 2; k++) {
+                const char *j = bl_record_get(rec, keys[k]);
+                _cleanup_strv_ char **v = NULL;
+                if (!j)
+                        continue;
+                if (argv_from_json(j, &v) < 0)
+                        return bl_err(ctx, EBADMSG, "container \"%s\": bad %s", bl_record_get(rec, "name"), keys[k]);
+                for (char **p = v; *p; p++) {
+                        uint64_t m;
+                        if (cap_from_name(*p, &m) < 0)
+                                return bl_err(ctx, EINVAL, "container \"%s\": unknown capability \"%s\"", bl_record_get(rec, "name"), *p);
+                        caps = k == 0 ? caps | m : caps & ~m;
+                }
+        }
+        *ret = caps;
+        return 0;
+}
+
+int program_security(bl_ctx *ctx, const bl_record *rec, const char *user_override, struct run_security *sec)
+{
+        memset(sec, 0, sizeof(*sec));
+        int r = caps_of(ctx, rec, &sec->caps);
+        if (r < 0)
+                return r;
+        const char *priv = bl_record_get(rec, "privileged");
+        const char *sc = bl_record_get(rec, "seccomp");
+        sec->privileged = priv && strcmp(priv, "yes") == 0;
+        sec->seccomp = !sc || strcmp(sc, "unconfined") != 0;
+        const char *user = user_override ? user_override : bl_record_get(rec, "user");
+        if (user && bl_parse_user(user, &sec->uid, &sec->gid) < 0)
+                return bl_err(ctx, EINVAL, "container \"%s\": user \"%s\" is not UID[:GID]", bl_record_get(rec, "name"), user);
+        return 0;
+}
+
+static int open_pty(bl_ctx *ctx, const char *name, int *ret_master, int *ret_slave)
+{
+        int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0) {
+                int e = errno;
+                if (m >= 0)
+                        close(m);
+                return bl_err(ctx, e, "container \"%s\": cannot allocate a terminal: %s", name, strerror(e));
+        }
+        char *pts = ptsname(m);
+        int s = pts ? open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+        if (s < 0) {
+                int e = errno;
+                close(m);
+                return bl_err(ctx, e, "container \"%s\": cannot open the terminal: %s", name, strerror(e));
+        }
+        *ret_master = m;
+        *ret_slave = s;
+        return 0;
+}
+
+static int open_in(bl_ctx *ctx, const char *name, const char *file, int flags, int *ret)
+{
+        _cleanup_free_ char *p = container_file(ctx, name, file);
+        if (!p)
+                return -ENOMEM;
+        int fd = open(p, flags | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return bl_err(ctx, errno, "container \"%s\": cannot open %s: %m", name, p);
+        *ret = fd;
+        return 0;
+}
+
+int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_process **ret)
+{
+        const char *name = bl_record_get(rec, "name");
+        _cleanup_close_ int status_fd = -1, log_fd = -1, old_fd = -1, loop_fd = -1, master = -1, slave = -1;
+        _cleanup_strv_ char **argv = NULL, **env = NULL;
+        _cleanup_free_ char *mnt = container_dir(ctx, name), *disk = container_file(ctx, name, "rootfs.img");
+        _cleanup_free_ char *hosts = NULL;
+        struct run_spec spec = { .name = name, .log_fd = -1, .log_old_fd = -1, .status_fd = -1 };
+        struct net_hook hook = { 0 };
+        struct cg_limits lim = { 0 };
+        struct cg_host cgh;
+        struct run_child child = { .pidfd = -1, .sync_fd = -1 };
+        char hostifs[MAX_NETS][IFNAMSIZ_];
+        size_t nveth = 0;
+        bool cg_made = false;
+        int r, loop_nr = -1;
+
+        if (container_liveness(rec) == LIVE_RUNNING)
+                return bl_err(ctx, EBUSY, "container \"%s\": already running", name);
+        if ((r = container_finalize(ctx, rec, NULL)) < 0)
+                return r;
+        if (!mnt || !disk)
+                return -ENOMEM;
+        if (argv_from_json(bl_record_get(rec, "cmd") ? bl_record_get(rec, "cmd") : "", &argv) < 0 || !argv[0])
+                return bl_err(ctx, EBADMSG, "container \"%s\": manifest has no valid cmd", name);
+        if (argv_from_json(bl_record_get(rec, "env") ? bl_record_get(rec, "env") : "[]", &env) < 0)
+                return bl_err(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
+        if ((r = program_security(ctx, rec, NULL, &spec.prog.sec)) < 0)
+                return r;
+
+        /* the filesystem is mounted on the container's own folder, in its
+         * mount namespace only */
+        free(mnt);
+        mnt = container_file(ctx, name, "rootfs");
+        if (!mnt)
+                return -ENOMEM;
+        mkdir(mnt, 0700);
+        if ((r = open_in(ctx, name, "exit-status", O_WRONLY | O_CREAT | O_TRUNC, &status_fd)) < 0)
+                return r;
+        spec.prog.stdio[0] = spec.prog.stdio[1] = spec.prog.stdio[2] = -1;
+        spec.prog.pty_slave = -1;
+        if (flags & BL_START_TTY) {
+                if ((r = open_pty(ctx, name, &master, &slave)) < 0)
+                        return r;
+                spec.prog.pty_slave = slave;
+        } else if (flags & BL_START_ATTACH) {
+                spec.prog.stdio[0] = 0;
+                spec.prog.stdio[1] = 1;
+                spec.prog.stdio[2] = 2;
+        } else {
+                if ((r = open_in(ctx, name, "console.log", O_WRONLY | O_CREAT | O_APPEND, &log_fd)) < 0 ||
+                    (r = open_in(ctx, name, "console.log.1", O_WRONLY | O_CREAT, &old_fd)) < 0)
+                        return r;
+                spec.log_fd = log_fd;
+                spec.log_old_fd = old_fd;
+                spec.log_max = LOG_MAX_DEFAULT;
+        }
+        spec.status_fd = status_fd;
+
+        _cleanup_free_ char *fstype = NULL;
+        if ((r = disk_probe_fstype(ctx, disk, &fstype)) < 0)
+                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+        if (strcmp(fstype, "ext4") != 0)
+                return bl_err(ctx, EMEDIUMTYPE, "container \"%s\": disk holds %s, not ext4", name, fstype);
+        if ((r = loop_attach(ctx, disk, false, &loop_fd, &loop_nr)) < 0)
+                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+        bl_fault("container-start-loop");
+        char loop_dev[32];
+        snprintf(loop_dev, sizeof(loop_dev), "/dev/loop%d", loop_nr);
+
+        if ((r = cgroup_host(ctx, &cgh)) < 0 || (r = limits_from_record(ctx, rec, &lim, loop_nr)) < 0)
+                goto fail;
+        lim.device_rules_apply = true;
+        {
+                /* the first process mounts its own disk inside the cgroup;
+                 * no mknod right: no one inside can make a node for it */
+                struct stat lst;
+                char rule[64];
+                if (stat(loop_dev, &lst) == 0) {
+                        snprintf(rule, sizeof(rule), "a b %u:%u rw", major(lst.st_rdev), minor(lst.st_rdev));
+                        strv_push(&lim.device_rules, rule);
+                }
+        }
+        if (cgroup_exists(&cgh, name))
+                cgroup_remove(ctx, &cgh, name);
+        if ((r = cgroup_create(ctx, &cgh, name, &lim)) < 0) {
+                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                goto fail;
+        }
+        cg_made = true;
+        bl_fault("container-start-cgroup");
+
+        for (size_t i = 0; i < network_count(rec); i++) {
+                _cleanup_free_ char *br = NULL, *hostif = NULL;
+                uint32_t baddr;
+                int bprefix, mtu = 1500;
+                struct net_if *nif = &hook.ifs[hook.n];
+                if (network_parse(rec, i, &br, &nif->addr, &nif->prefix, &hostif) < 0) {
+                        r = bl_err(ctx, EBADMSG, "container \"%s\": bad net%zu in its manifest", name, i);
+                        goto fail;
+                }
+                if ((r = bridge_ensure(ctx, br, &baddr, &bprefix)) < 0)
+                        goto fail;
+                net_link_query(ctx, br, NULL, &mtu, NULL);
+                snprintf(nif->ifname, sizeof(nif->ifname), "eth%zu", i);
+                nif->gateway = i == 0 ? baddr : 0;
+                nif->mtu = mtu;
+                snprintf(hostifs[hook.n], IFNAMSIZ_, "%s", hostif);
+                hook.n++;
+                if (i == 0) {
+                        hosts = hosts_path(ctx, br);
+                        hosts_refresh(ctx);
+                }
+        }
+
+        spec.loop_dev = loop_dev;
+        spec.mountpoint = mnt;
+        spec.hostname = bl_record_get(rec, "hostname");
+        spec.hosts_file = hosts;
+        spec.prog.argv = argv;
+        spec.prog.envp = env;
+        spec.prog.workdir = bl_record_get(rec, "workdir");
+        spec.child_hook = hook.n ? configure_network : NULL;
+        spec.hook_data = &hook;
+
+        if ((r = runtime_spawn(ctx, &spec, &child)) < 0)
+                goto fail;
+        if ((r = cgroup_attach(ctx, &cgh, name, child.pid)) < 0)
+                goto fail;
+        bl_fault("container-start-spawned");
+        for (size_t i = 0; i < hook.n; i++) {
+                _cleanup_free_ char *br = NULL;
+                uint32_t a;
+                int p;
+                network_parse(rec, i, &br, &a, &p, NULL);
+                if ((r = net_veth_create(ctx, hostifs[i], hook.ifs[i].ifname, child.pid, br, hook.ifs[i].mtu)) < 0)
+                        goto fail;
+                nveth++;
+        }
+        int code = 125;
+        if ((r = runtime_release(ctx, &child, &code)) < 0) {
+                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                if (code == 126 || code == 127) {
+                        /* the program could not start: its init records the status and ends */
+                        while (waitpid(child.pid, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                        close(child.pidfd);
+                        record_set(rec, "state", "running");
+                        record_set(rec, "pid", "0");
+                        char saved[sizeof(ctx->errmsg)];
+                        memcpy(saved, ctx->errmsg, sizeof(saved));
+                        container_finalize(ctx, rec, NULL);
+                        memcpy(ctx->errmsg, saved, sizeof(saved));
+                        limits_free(&lim);
+                        return r;
+                }
+                goto fail;
+        }
+
+        uint64_t st = 0;
+        proc_starttime(child.pid, &st);
+        record_setf(rec, "pid", "%d", (int) child.pid);
+        record_setf(rec, "pid_starttime", "%llu", (unsigned long long) st);
+        record_set(rec, "state", "running");
+        record_setf(rec, "starting_time", "%lld", (long long) time(NULL));
+        record_set(rec, "exit_code", NULL);
+        record_set(rec, "exit_signal", NULL);
+        record_set(rec, "oom_killed", NULL);
+        record_set(rec, "finished_at", NULL);
+        if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                goto fail;
+        if (hook.n)
+                hosts_refresh(ctx);
+        limits_free(&lim);
+
+        if (ret && (flags & (BL_START_ATTACH | BL_START_TTY))) {
+                bl_process *p = calloc(1, sizeof(*p));
+                if (p) {
+                        p->pid = child.pid;
+                        p->pidfd = child.pidfd;
+                        p->ptmx = steal_fd(&master);
+                        p->container = strdup(name);
+                        *ret = p;
+                        return 0;
+                }
+        }
+        if (child.pidfd >= 0)
+                close(child.pidfd);
+        bl_log(ctx, BL_LOG_INFO, "container \"%s\": started, pid %d", name, (int) child.pid);
+        return 0;
+
+fail:
+        runtime_abort(&child);
+        for (size_t i = 0; i < nveth; i++)
+                net_link_delete(ctx, hostifs[i]);
+        if (cg_made)
+                cgroup_remove(ctx, &cgh, name);
+        limits_free(&lim);
+        return r < 0 ? r : -EIO;
+}
+
+BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
+{
+        bl_clear(ctx);
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = store_lock(ctx, &lock);
+        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+                return r;
+        const char *state = bl_record_get(rec, "state");
+        if (state && strcmp(state, "creating") == 0)
+                return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
+        /* a user's start clears a user's stop (restart policy "always") */
+        record_set(rec, "stopped_by_user", NULL);
+        return container_start_locked(ctx, rec, flags, ret);
+}

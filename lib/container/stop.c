@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "container.h"
+#include "runtime/runtime.h"
+
+/* Waits for a pidfd to become readable (the process ended) up to ms. */
+static bool wait_exit(int pidfd, int ms)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+        int n;
+        while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
+                ;
+        return n > 0;
+}
+
+/* Signals the init TERM, then KILL at the timeout; the lock is not held
+ * while waiting, so other containers can be managed meanwhile. */
+static int terminate(bl_ctx *ctx, const char *name, int pidfd, int timeout)
+{
+        if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
+                return bl_err(ctx, errno, "container \"%s\": cannot signal: %m", name);
+        if (wait_exit(pidfd, timeout * 1000))
+                return 0;
+        bl_log(ctx, BL_LOG_INFO, "container \"%s\": still running after %d s, killing it", name, timeout);
+        if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+                return bl_err(ctx, errno, "container \"%s\": cannot kill: %m", name);
+        if (!wait_exit(pidfd, 10000))
+                return bl_err(ctx, ETIMEDOUT, "container \"%s\": did not die after SIGKILL", name);
+        return 0;
+}
+
+/* Stops a running container: called and returning with the lock held
+ * (*lock), which it drops while it waits. */
+static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout, bool by_user, bl_record **recp)
+{
+        bl_record *rec = *recp;
+        if (container_liveness(rec) != LIVE_RUNNING) {
+                container_finalize(ctx, rec, NULL);
+                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+        }
+        uint64_t pid, st;
+        record_get_u64(rec, "pid", &pid);
+        record_get_u64(rec, "pid_starttime", &st);
+        _cleanup_close_ int pidfd = -1;
+        if (proc_open_verified((pid_t) pid, st, &pidfd) < 0) {
+                container_finalize(ctx, rec, NULL);
+                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+        }
+        if (by_user) {
+                record_set(rec, "stopped_by_user", "yes");
+                int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                if (r < 0)
+                        return r;
+        }
+        store_unlock(lock);
+        int r = terminate(ctx, name, pidfd, timeout < 0 ? STOP_TIMEOUT_DEFAULT : timeout);
+        waitpid((pid_t) pid, NULL, WNOHANG);
+        int lr = store_lock(ctx, lock);
+        if (lr < 0)
+                return lr;
+        bl_record *fresh;
+        if (container_load(ctx, name, &fresh) == 0) {
+                bl_record_free(*recp);
+                *recp = fresh;
+                container_finalize(ctx, fresh, NULL);
+        }
+        return r;
+}
+
+BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
+{
+        bl_clear(ctx);
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = store_lock(ctx, &lock);
+        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+                return r;
+        return stop_with_lock(ctx, name, &lock, timeout, true, &rec);
+}
+
+BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
+{
+        bl_clear(ctx);
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = store_lock(ctx, &lock);
+        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+                return r;
+        if (container_liveness(rec) == LIVE_RUNNING && (r = stop_with_lock(ctx, name, &lock, timeout, false, &rec)) < 0)
+                return r;
+        record_set(rec, "stopped_by_user", NULL);
+        return container_start_locked(ctx, rec, 0, NULL);
+}
+
+BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
+{
+        bl_clear(ctx);
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = store_lock(ctx, &lock);
+        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+                return r;
+        const char *state = bl_record_get(rec, "state");
+        if (state && strcmp(state, "creating") == 0) {
+                uint64_t creator;
+                if (record_get_u64(rec, "creator_pid", &creator) == 0 && kill((pid_t) creator, 0) == 0)
+                        return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
+        }
+        if (container_liveness(rec) == LIVE_RUNNING) {
+                if (!force)
+                        return bl_err(ctx, EBUSY, "container \"%s\": is running; stop it first or use --force", name);
+                if ((r = stop_with_lock(ctx, name, &lock, 0, true, &rec)) < 0)
+                        return r;
+        }
+        if ((r = container_finalize(ctx, rec, NULL)) < 0)
+                return r;
+        /* manifest first: a crash between leaves an orphan folder that check
+         * removes, never a manifest that names nothing */
+        if ((r = manifest_remove(ctx, KIND_CONTAINERS, name)) < 0)
+                return r;
+        bl_fault("container-remove-manifest");
+        _cleanup_free_ char *dir = container_dir(ctx, name);
+        if (dir && (r = rm_rf(dir)) < 0)
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove %s: %s", name, dir, strerror(-r));
+        if (network_count(rec))
+                hosts_refresh(ctx);
+        bl_log(ctx, BL_LOG_INFO, "container \"%s\": removed", name);
+        return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "runtime.h"
+
+#define EXEC_TIMEOUT_MS 30000
+
+static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd)
+{
+        char err[256];
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        char pid[32];
+        snprintf(pid, sizeof(pid), "%d", (int) getpid());
+        /* into the container's cgroups first, so its limits count us */
+        for (char **p = spec->cgroup_procs; p && *p; p++)
+                if (write_string(*p, pid) < 0) {
+                        snprintf(err, sizeof(err), "cannot join cgroup %s: %s", *p, strerror(errno));
+                        report_and_exit(report_fd, errno, 126, err);
+                }
+        if (setns(spec->pidfd, CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP) < 0) {
+                int e = errno;
+                snprintf(err, sizeof(err), "cannot join its namespaces: %s", strerror(e));
+                report_and_exit(report_fd, e, 126, err);
+        }
+        /* the new pid namespace applies to children only */
+        pid_t child = fork();
+        if (child < 0)
+                report_and_exit(report_fd, errno, 126, "cannot fork");
+        if (child == 0)
+                program_exec(&spec->prog, report_fd);
+        /* the middle process holds nothing while it waits */
+        for (int fd = 0; fd < 1024; fd++)
+                close(fd);
+        int st;
+        while (waitpid(child, &st, 0) < 0)
+                if (errno != EINTR)
+                        _exit(125);
+        _exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
+}
+
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return bl_err(ctx, errno, "pipe: %m");
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(p[0]);
+                close(p[1]);
+                return bl_err(ctx, e, "fork: %s", strerror(e));
+        }
+        if (pid == 0) {
+                close(p[0]);
+                exec_child(spec, p[1]);
+        }
+        close(p[1]);
+        int code = 126;
+        int r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, &code);
+        if (ret_code)
+                *ret_code = code;
+        close(p[0]);
+        if (r < 0) {
+                int st;
+                waitpid(pid, &st, 0);
+                return r;
+        }
+        *ret_pid = pid;
+        return 0;
+}

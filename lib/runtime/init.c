@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * PID 1 of every container: reaps zombies, forwards signals to the
+ * program, relays its output into the bounded console log, and writes the
+ * program's exit status through a descriptor opened before pivot_root.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "runtime.h"
+
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGWINCH };
+
+/* A PID 1 receives a signal from outside its namespace only if it has a
+ * handler; the handler never runs (the signals are blocked, read by signalfd). */
+static void no_op(int sig) { (void) sig; }
+
+static void rotate_if_needed(const struct run_spec *spec)
+{
+        struct stat st;
+        if (spec->log_max == 0 || spec->log_old_fd < 0 || fstat(spec->log_fd, &st) < 0 ||
+            (uint64_t) st.st_size < spec->log_max)
+                return;
+        /* keep one previous generation: console.log → console.log.1, by copy,
+         * since the init holds descriptors to the two files, not their folder */
+        if (ftruncate(spec->log_old_fd, 0) < 0)
+                return;
+        loff_t in = 0, out = 0;
+        while (in < st.st_size) {
+                ssize_t n = copy_file_range(spec->log_fd, &in, spec->log_old_fd, &out, (size_t) (st.st_size - in), 0);
+                if (n <= 0)
+                        break;
+        }
+        (void) !ftruncate(spec->log_fd, 0);
+}
+
+static bool relay(const struct run_spec *spec, int fd)
+{
+        char buf[16384];
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0)
+                return false;
+        if (spec->log_fd >= 0) {
+                (void) !write(spec->log_fd, buf, (size_t) n);
+                rotate_if_needed(spec);
+        }
+        return true;
+}
+
+static void write_status(int fd, int status)
+{
+        if (fd < 0)
+                return;
+        char line[64];
+        int n;
+        if (WIFSIGNALED(status))
+                n = snprintf(line, sizeof(line), "signal %d\n", WTERMSIG(status));
+        else
+                n = snprintf(line, sizeof(line), "exit %d\n", WEXITSTATUS(status));
+        (void) !ftruncate(fd, 0);
+        (void) !pwrite(fd, line, (size_t) n, 0);
+        fsync(fd);
+}
+
+_Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd)
+{
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        struct sigaction sa = { .sa_handler = no_op };
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++) {
+                sigaddset(&mask, forwarded[i]);
+                sigaction(forwarded[i], &sa, NULL);
+        }
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+        /* keep only what the init needs: nothing else of the host */
+        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd };
+        for (int fd = 0; fd < 1024; fd++) {
+                bool k = false;
+                for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+                        if (keep[i] == fd)
+                                k = true;
+                if (!k)
+                        close(fd);
+        }
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        (void) devnull;
+        prctl(PR_SET_DUMPABLE, 0);
+        prctl(PR_SET_NAME, "baleine-init");
+        security_drop_all();
+
+        int status = 0;
+        bool program_done = false;
+        while (!program_done) {
+                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = relay_fd, .events = POLLIN } };
+                if (poll(p, relay_fd >= 0 ? 2 : 1, -1) < 0)
+                        continue;
+                if (relay_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+                        if (!relay(spec, relay_fd)) {
+                                close(relay_fd);
+                                relay_fd = -1;
+                        }
+                }
+                if (!(p[0].revents & POLLIN))
+                        continue;
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof(si)) != sizeof(si))
+                        continue;
+                if (si.ssi_signo != SIGCHLD) {
+                        kill(program, (int) si.ssi_signo);
+                        continue;
+                }
+                int st;
+                pid_t pid;
+                while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+                        if (pid == program) {
+                                status = st;
+                                program_done = true;
+                        }
+        }
+        /* the rest of its output, without waiting on processes that keep the pipe */
+        if (relay_fd >= 0) {
+                fcntl(relay_fd, F_SETFL, O_NONBLOCK);
+                while (relay(spec, relay_fd))
+                        ;
+        }
+        write_status(spec->status_fd, status);
+        _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+}

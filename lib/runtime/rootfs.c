@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "runtime.h"
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+/* Paths a container must not read (information about the host) and ones it
+ * must not write (kernel knobs), as Docker and crun do. */
+static const char *const masked_paths[] = {
+        "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats",
+        "/proc/scsi", "/proc/acpi", "/sys/firmware", "/proc/interrupts",
+};
+static const char *const readonly_paths[] = {
+        "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs",
+};
+
+static int bind_file(const char *src, const char *dst)
+{
+        int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+                return -1;
+        close(fd);
+        return mount(src, dst, NULL, MS_BIND, NULL);
+}
+
+static int setup_dev(int pty_slave, char *err, size_t errlen)
+{
+        if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
+                FAIL("cannot mount /dev: %s", strerror(errno));
+        for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+                char src[64], dst[64];
+                snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+                snprintf(dst, sizeof(dst), "dev/%s", dev_nodes[i]);
+                /* bind the host's nodes: no mknod needed, same major/minor */
+                if (bind_file(src, dst) < 0)
+                        FAIL("cannot create %s: %s", src, strerror(errno));
+        }
+        if (pty_slave >= 0) {
+                char src[64];
+                snprintf(src, sizeof(src), "/proc/self/fd/%d", pty_slave);
+                if (bind_file(src, "dev/console") < 0)
+                        FAIL("cannot create /dev/console: %s", strerror(errno));
+        }
+        mkdir("dev/pts", 0755);
+        if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+                FAIL("cannot mount /dev/pts: %s", strerror(errno));
+        if (symlink("pts/ptmx", "dev/ptmx") < 0)
+                FAIL("cannot create /dev/ptmx: %s", strerror(errno));
+        mkdir("dev/shm", 01777);
+        if (mount("shm", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+                FAIL("cannot mount /dev/shm: %s", strerror(errno));
+        mkdir("dev/mqueue", 0755);
+        mount("mqueue", "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        static const char *const links[][2] = {
+                { "/proc/self/fd", "dev/fd" }, { "/proc/self/fd/0", "dev/stdin" },
+                { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+                (void) symlink(links[i][0], links[i][1]);
+        return 0;
+}
+
+static int mask_paths(char *err, size_t errlen)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(masked_paths); i++) {
+                const char *p = masked_paths[i] + 1; /* relative to the new root */
+                struct stat st;
+                if (stat(p, &st) < 0)
+                        continue;
+                int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0")
+                                            : mount("/dev/null", p, NULL, MS_BIND, NULL);
+                if (r < 0)
+                        FAIL("cannot mask %s: %s", masked_paths[i], strerror(errno));
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(readonly_paths); i++) {
+                const char *p = readonly_paths[i] + 1;
+                if (access(p, F_OK) < 0)
+                        continue;
+                if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+                    mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                        FAIL("cannot make %s read-only: %s", readonly_paths[i], strerror(errno));
+        }
+        return 0;
+}
+
+int rootfs_setup(const struct run_spec *spec, char *err, size_t errlen)
+{
+        /* nothing we mount may propagate back to the host */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                FAIL("cannot make mounts private: %s", strerror(errno));
+        if (mount(spec->loop_dev, spec->mountpoint, "ext4", MS_NODEV, NULL) < 0)
+                FAIL("cannot mount %s on %s: %s", spec->loop_dev, spec->mountpoint, strerror(errno));
+        if (chdir(spec->mountpoint) < 0)
+                FAIL("cannot enter %s: %s", spec->mountpoint, strerror(errno));
+        static const char *const dirs[] = { "proc", "sys", "dev", "etc", "tmp" };
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+                (void) mkdir(dirs[i], 0755);
+        if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                FAIL("cannot mount /proc: %s", strerror(errno));
+        unsigned long sysflags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec->prog.sec.privileged ? 0 : MS_RDONLY);
+        if (mount("sysfs", "sys", "sysfs", sysflags, NULL) < 0)
+                FAIL("cannot mount /sys: %s", strerror(errno));
+        if (setup_dev(spec->prog.pty_slave, err, errlen) < 0)
+                return -1;
+        if (spec->hosts_file) {
+                if (bind_file(spec->hosts_file, "etc/hosts") < 0 ||
+                    mount(NULL, "etc/hosts", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        FAIL("cannot bind /etc/hosts: %s", strerror(errno));
+        }
+        if (!spec->prog.sec.privileged && mask_paths(err, errlen) < 0)
+                return -1;
+
+        /* pivot_root(".", "."): the old root stacks under the new one and is
+         * detached at once; unlike chroot, no path leads back to the host */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                FAIL("pivot_root: %s", strerror(errno));
+        if (umount2(".", MNT_DETACH) < 0)
+                FAIL("cannot detach the old root: %s", strerror(errno));
+        if (chdir("/") < 0)
+                FAIL("chdir /: %s", strerror(errno));
+        return 0;
+}

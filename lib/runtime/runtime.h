@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Processes in new namespaces: clone, rootfs and pivot_root, /dev, PID 1
+ * init, capabilities, seccomp.  Takes plain values; knows no manifest. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/core.h"
+
+struct run_security {
+        uint64_t caps;          /* capability mask for the program */
+        bool privileged;        /* no seccomp, no masked paths, rw /sys */
+        bool seccomp;
+        uid_t uid;
+        gid_t gid;
+};
+
+/* The program a container runs, or a command exec'd into it. */
+struct run_program {
+        char **argv;
+        char **envp;
+        const char *workdir;
+        struct run_security sec;
+        /* stdio[i] >= 0 replaces descriptor i; pty_slave >= 0 becomes all
+         * three and the controlling terminal */
+        int stdio[3];
+        int pty_slave;
+};
+
+struct run_spec {
+        const char *name;               /* for messages */
+        const char *loop_dev;           /* "/dev/loopN" holding the root filesystem */
+        const char *mountpoint;         /* host folder it is mounted on, in the new mount namespace only */
+        const char *hostname;
+        const char *hosts_file;         /* bound read-only onto /etc/hosts, or NULL */
+        /* Output: attach → prog.stdio; tty → prog.pty_slave; else relayed
+         * by the init into log_fd (rotated into log_old_fd past log_max). */
+        struct run_program prog;
+        int log_fd, log_old_fd;
+        uint64_t log_max;
+        int status_fd;                  /* exit-status, written by the init */
+
+        /* Called in the child, inside its namespaces, before pivot_root
+         * (network set-up).  Returns 0 or -errno. */
+        int (*child_hook)(void *data, char *err, size_t errlen);
+        void *hook_data;
+};
+
+struct run_child {
+        pid_t pid;
+        int pidfd;
+        int sync_fd;    /* parent end: releases the child, then reads its report */
+};
+
+/* Clones the child into new pid, mount, net, uts and ipc namespaces; it
+ * waits until runtime_release(). */
+int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *ret);
+/* Lets the child go on; waits until the program has been executed (0) or
+ * has failed to start (-errno, message in ctx; *ret_exit_code 126/127). */
+int runtime_release(bl_ctx *ctx, struct run_child *child, int *ret_exit_code);
+/* Kills and reaps a child that has not been released or failed. */
+void runtime_abort(struct run_child *child);
+
+/* program.c: the last steps before execve, shared by start and exec:
+ * stdio, working directory, user, capabilities, seccomp.  On failure it
+ * writes a report on report_fd and exits 126/127. */
+_Noreturn void program_exec(const struct run_program *prog, int report_fd);
+/* report.c: what a child says when it cannot start its program */
+_Noreturn void report_and_exit(int fd, int err, int exit_code, const char *msg);
+/* Reads a report: 0 on EOF (the program was executed), else -errno with
+ * the message in ctx and the exit code in *ret_exit_code. */
+int report_read(bl_ctx *ctx, int fd, int timeout_ms, int *ret_exit_code);
+
+/* security.c: applied in the program's process just before execve */
+int security_apply(const struct run_security *sec, char *err, size_t errlen);
+/* Drops every capability (the init). */
+void security_drop_all(void);
+/* Docker's default capability mask */
+uint64_t caps_default(void);
+uint64_t caps_all(void);
+/* "NET_ADMIN", "CAP_NET_ADMIN", "ALL" → bit(s); -EINVAL unknown. */
+int cap_from_name(const char *name, uint64_t *ret_mask);
+
+/* rootfs.c: in the child */
+int rootfs_setup(const struct run_spec *spec, char *err, size_t errlen);
+
+/* init.c: becomes PID 1; never returns */
+_Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd);
+
+/* proc.c */
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
+int proc_starttime(pid_t pid, uint64_t *ret);
+/* A pidfd for pid, only if its start time is still `starttime`. */
+int proc_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
+
+/* exec.c: runs argv inside the namespaces of init_pid (verified by pidfd);
+ * cgroup_procs are files the new process writes its pid to first. */
+struct exec_spec {
+        int pidfd;
+        char **cgroup_procs;
+        struct run_program prog;
+};
+/* On a program that cannot start, *ret_code gets 126/127. */
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code);
