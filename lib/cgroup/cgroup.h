@@ -81,5 +81,7 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *ret);
 /* Value of "key N" lines in a flat-keyed file (memory.events, cpu.stat…). */
 int cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *ret);
 int cg_rmdir(const char *dir);
+/* A real cgroup filesystem, not a fake tree made by a test. */
+bool cg_is_real(const char *path);
 /* Parses "0-3,5" into a bitmask of CPUs (up to 1024). */
 int cpulist_parse(const char *s, unsigned char mask[128]);

@@ -2,14 +2,10 @@
 /* cgroup v2: one unified hierarchy; devices through an eBPF program. */
 #include <inttypes.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 
 #include "cgroup.h"
 #include "devices_bpf.h"
 
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 static const char *const controllers[] = { "cpuset", "cpu", "io", "memory", "pids" };
 
@@ -34,11 +30,11 @@ static void enable_controllers(const char *dir, const struct cg_host *h)
         for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
                 if (!has_controller(h, controllers[i]))
                         continue;
-                _cleanup_free_ char *p = bl_asprintf("%s/cgroup.subtree_control", dir);
                 char v[32];
                 snprintf(v, sizeof(v), "+%s", controllers[i]);
-                if (p)
-                        (void) write_string(p, v);
+                /* best effort: a controller the parent lacks shows up as an
+                 * error when a limit needs it */
+                (void) cg_write(NULL, dir, "cgroup.subtree_control", v);
         }
 }
 
@@ -65,8 +61,7 @@ static int need(bl_ctx *ctx, const struct cg_host *h, const char *ctl, const cha
 
 static int v2_devices(bl_ctx *ctx, const struct cg_host *h, const char *dir, const struct cg_limits *lim)
 {
-        struct statfs sfs;
-        if (statfs(dir, &sfs) == 0 && sfs.f_type == (__typeof__(sfs.f_type)) CGROUP2_SUPER_MAGIC)
+        if (cg_is_real(dir))
                 return devices_bpf_attach(ctx, dir, lim);
         /* a fake tree (unit tests): record the policy the program would enforce */
         _cleanup_free_ char *text = devices_policy_text(lim);
@@ -137,10 +132,6 @@ static int v2_remove(bl_ctx *ctx, const struct cg_host *h, const char *name)
         _cleanup_free_ char *d = dir_of(h, name);
         if (!d)
                 return -ENOMEM;
-        /* the fake trees of tests hold plain files; a real cgroup never does */
-        struct statfs sfs;
-        if (statfs(d, &sfs) == 0 && sfs.f_type != (__typeof__(sfs.f_type)) CGROUP2_SUPER_MAGIC)
-                rm_rf(d);
         int r = cg_rmdir(d);
         return r < 0 ? bl_err(ctx, r, "cgroup %s: cannot remove: %s", d, strerror(-r)) : 0;
 }

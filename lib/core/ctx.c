@@ -86,7 +86,7 @@ static void set_msg(bl_ctx *ctx, const char *fmt, va_list ap)
 
 int bl_err(bl_ctx *ctx, int err, const char *fmt, ...)
 {
-        if (!bl_has_err(ctx)) {
+        if (ctx && !bl_has_err(ctx)) {
                 va_list ap;
                 va_start(ap, fmt);
                 set_msg(ctx, fmt, ap);

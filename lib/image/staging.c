@@ -147,6 +147,23 @@ int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src)
         return bl_run(ctx, "image source directory", argv, -1, NULL);
 }
 
+/* Relative, without a ".." component: the entry stays below the root (the
+ * symlinks on its way are checked by libarchive's SECURE_SYMLINKS). */
+static bool entry_path_safe(const char *p)
+{
+        if (p[0] == '/')
+                return false;
+        for (const char *c = p; *c;) {
+                size_t n = strcspn(c, "/");
+                if (n == 2 && c[0] == '.' && c[1] == '.')
+                        return false;
+                c += n;
+                while (*c == '/')
+                        c++;
+        }
+        return true;
+}
+
 int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
 {
         struct archive *a = archive_read_new();
@@ -160,7 +177,7 @@ int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
         archive_read_support_format_all(a);
         archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
                                                   ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                  ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+                                                  ARCHIVE_EXTRACT_SECURE_SYMLINKS);
         if (archive_read_open_filename(a, tarball, 1 << 16) != ARCHIVE_OK) {
                 r = bl_err(ctx, EINVAL, "image source tarball \"%s\": %s", tarball, archive_error_string(a));
                 goto out;
@@ -168,7 +185,11 @@ int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
         struct archive_entry *e;
         int st;
         while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-                const char *name = archive_entry_pathname(e);
+                _cleanup_free_ char *name = strdup(archive_entry_pathname(e));
+                if (!name || !entry_path_safe(name)) {
+                        r = bl_err(ctx, EINVAL, "image source tarball \"%s\": entry \"%s\" leaves the root", tarball, name ? name : "?");
+                        goto out;
+                }
                 _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, name);
                 if (!full) {
                         r = -ENOMEM;

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "helpers.h"
+
+bl_ctx *ctx;
+char root[256];
+
+static void make_root_and_image(void)
+{
+        snprintf(root, sizeof(root), "/tmp/blt-integ.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        ck_assert_int_eq(bl_ctx_new(&ctx, root), 0);
+        bl_image_config *cfg;
+        ck_assert_int_eq(bl_image_config_new(&cfg), 0);
+        if (path_exists(probe_path()))
+                bl_image_config_add_copy(cfg, probe_path(), "/bin/blt-probe");
+        int r = bl_image_create(ctx, "base", cfg);
+        ck_assert_msg(r == 0, "image: %s", bl_ctx_errmsg(ctx));
+        bl_image_config_free(cfg);
+}
+
+void integ_setup(void)
+{
+        make_root_and_image();
+}
+
+void integ_setup_netns(void)
+{
+        /* the test's own network: no host interface is ever touched */
+        ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+        ck_assert_int_eq(system("ip link set lo up"), 0);
+        make_root_and_image();
+}
+
+void remove_all(void)
+{
+        bl_record_list *list;
+        if (bl_container_list(ctx, 1, &list) == 0) {
+                for (size_t i = 0; i < bl_record_list_count(list); i++)
+                        bl_container_remove(ctx, bl_record_get(bl_record_list_get(list, i), "name"), 1);
+                bl_record_list_free(list);
+        }
+        if (bl_bridge_list(ctx, &list) == 0) {
+                for (size_t i = 0; i < bl_record_list_count(list); i++)
+                        bl_bridge_remove(ctx, bl_record_get(bl_record_list_get(list, i), "name"), 1);
+                bl_record_list_free(list);
+        }
+}
+
+void integ_teardown(void)
+{
+        remove_all();
+        assert_no_leaks();
+        rm_rf(root);
+        bl_ctx_free(ctx);
+}
+
+static bool loop_leaked(void)
+{
+        DIR *d = opendir("/sys/block");
+        struct dirent *de;
+        bool leaked = false;
+        while (d && (de = readdir(d))) {
+                if (strncmp(de->d_name, "loop", 4) != 0)
+                        continue;
+                char p[300];
+                snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", de->d_name);
+                char *s = NULL;
+                if (read_file(p, &s, NULL) == 0 && strstr(s, root))
+                        leaked = true;
+                free(s);
+        }
+        if (d)
+                closedir(d);
+        return leaked;
+}
+
+static bool mount_leaked(void)
+{
+        char *s = NULL;
+        bool leaked = read_file("/proc/self/mountinfo", &s, NULL) == 0 && strstr(s, root);
+        free(s);
+        return leaked;
+}
+
+static bool cgroup_leaked(void)
+{
+        static const char *const ctl[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices" };
+        for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
+                char p[128];
+                snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/baleine", ctl[i]);
+                DIR *d = opendir(p);
+                struct dirent *de;
+                bool leaked = false;
+                while (d && (de = readdir(d)))
+                        if (strncmp(de->d_name, "blt", 3) == 0)
+                                leaked = true;
+                if (d)
+                        closedir(d);
+                if (leaked)
+                        return true;
+        }
+        return false;
+}
+
+static bool veth_leaked(void)
+{
+        struct if_nameindex *ifs = if_nameindex(), *i;
+        bool leaked = false;
+        for (i = ifs; i && i->if_name; i++)
+                if (strncmp(i->if_name, "vb", 2) == 0)
+                        leaked = true;
+        if (ifs)
+                if_freenameindex(ifs);
+        return leaked;
+}
+
+void assert_no_leaks(void)
+{
+        /* the kernel frees a dead container's mount and loop device as its
+         * last process goes: give it a moment */
+        for (int i = 0; i < 100 && (loop_leaked() || mount_leaked()); i++)
+                nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
+        ck_assert_msg(!loop_leaked(), "a loop device of %s leaked", root);
+        ck_assert_msg(!mount_leaked(), "a mount under %s leaked", root);
+        ck_assert_msg(!cgroup_leaked(), "a cgroup baleine/blt* leaked");
+        ck_assert_msg(!veth_leaked(), "a veth host end leaked");
+}
+
+bl_container_config *shell_config(const char *script)
+{
+        bl_container_config *cfg;
+        ck_assert_int_eq(bl_container_config_new(&cfg), 0);
+        bl_container_config_set_image(cfg, "base");
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
+        bl_container_config_set_argv(cfg, argv);
+        return cfg;
+}
+
+void start_shell(const char *name, const char *script, bl_container_config *cfg)
+{
+        bool own = !cfg;
+        if (own)
+                cfg = shell_config(script);
+        else {
+                char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
+                bl_container_config_set_image(cfg, "base");
+                bl_container_config_set_argv(cfg, argv);
+        }
+        int r = bl_container_create(ctx, name, cfg);
+        ck_assert_msg(r == 0, "create %s: %s", name, bl_ctx_errmsg(ctx));
+        r = bl_container_start(ctx, name, 0, NULL);
+        ck_assert_msg(r == 0, "start %s: %s", name, bl_ctx_errmsg(ctx));
+        if (own)
+                bl_container_config_free(cfg);
+}
+
+char *inspect_key(const char *name, const char *key)
+{
+        bl_record *rec;
+        int r = bl_container_inspect(ctx, name, &rec);
+        ck_assert_msg(r == 0, "inspect %s: %s", name, bl_ctx_errmsg(ctx));
+        const char *v = bl_record_get(rec, key);
+        char *s = v ? strdup(v) : NULL;
+        bl_record_free(rec);
+        return s;
+}
+
+void wait_exited(const char *name, int timeout)
+{
+        for (int i = 0; i < timeout * 50; i++) {
+                char *st = inspect_key(name, "state");
+                bool done = strcmp(st, "running") != 0;
+                free(st);
+                if (done)
+                        return;
+                nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
+        }
+        ck_abort_msg("container %s still running after %d s", name, timeout);
+}
+
+int run_shell(const char *name, const char *script, bl_container_config *cfg, char **out)
+{
+        start_shell(name, script, cfg);
+        wait_exited(name, 60);
+        char *code = inspect_key(name, "exit_code");
+        ck_assert_ptr_nonnull(code);
+        int c = atoi(code);
+        free(code);
+        if (out) {
+                char *log;
+                ck_assert_int_eq(bl_container_log_path(ctx, name, &log), 0);
+                *out = NULL;
+                if (read_file(log, out, NULL) < 0)
+                        *out = strdup("");
+                free(log);
+        }
+        return c;
+}
+
+int exec_capture(const char *name, char *const argv[], char **out)
+{
+        char path[] = "/tmp/blt-exec.XXXXXX";
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        int saved = dup(1);
+        fflush(stdout);
+        dup2(fd, 1);
+        bl_exec_config *cfg;
+        bl_exec_config_new(&cfg);
+        bl_exec_config_set_argv(cfg, argv);
+        bl_process *p = NULL;
+        int code = -1;
+        int r = bl_container_exec(ctx, name, cfg, &p);
+        if (p)
+                bl_process_wait(ctx, p, &code);
+        bl_process_free(p);
+        bl_exec_config_free(cfg);
+        dup2(saved, 1);
+        close(saved);
+        close(fd);
+        if (out) {
+                *out = NULL;
+                read_file(path, out, NULL);
+        }
+        unlink(path);
+        return r < 0 && code < 0 ? r : code;
+}
+
+const char *probe_path(void)
+{
+        const char *p = getenv("BLT_PROBE");
+        return p ? p : "/nonexistent";
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Integration fixture: a private state root, a busybox image, real kernel
+ * objects; every test ends with a check that nothing leaked. */
+#pragma once
+
+#include <check.h>
+
+#include "core/core.h"
+#include "core/record.h"
+
+extern bl_ctx *ctx;
+extern char root[256];
+
+void integ_setup(void);
+void integ_teardown(void);
+/* Same, inside a private network namespace made for the test. */
+void integ_setup_netns(void);
+
+/* A config with image "base" and `sh -c script`. */
+bl_container_config *shell_config(const char *script);
+/* Creates and starts detached; fails the test on error. */
+void start_shell(const char *name, const char *script, bl_container_config *cfg);
+/* Waits until the container is no longer running (at most timeout s). */
+void wait_exited(const char *name, int timeout);
+/* Runs a script to its end; returns its exit code, output in *out. */
+int run_shell(const char *name, const char *script, bl_container_config *cfg, char **out);
+/* Runs a command in a running container, its output in *out. */
+int exec_capture(const char *name, char *const argv[], char **out);
+/* A key of the container's inspect record (freed by the caller). */
+char *inspect_key(const char *name, const char *key);
+/* Nothing of the test's root left: loop devices, mounts, cgroups, veths. */
+void assert_no_leaks(void);
+void remove_all(void);
+/* Path of the static probe program (built by meson). */
+const char *probe_path(void);

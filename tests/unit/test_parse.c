@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "core/core.h"
+#include "unit.h"
+
+static bl_ctx *ctx;
+static void setup(void) { ck_assert_int_eq(bl_ctx_new(&ctx, "/tmp/blt-unused"), 0); }
+static void teardown(void) { bl_ctx_free(ctx); }
+
+START_TEST(test_names)
+{
+        static const struct { const char *name; bool ok; } cases[] = {
+                { "web1", true }, { "a", true }, { "my_box.v2-x", true }, { "", false }, { ".hidden", false },
+                { "-dash", false }, { "a/b", false }, { "..", false }, { "a b", false }, { "tab\tx", false },
+                { "nl\nx", false }, { "dollar$", false },
+                { "0123456789012345678901234567890123456789012345678901234567890123", true },
+                { "01234567890123456789012345678901234567890123456789012345678901234", false },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                bl_clear(ctx);
+                int r = bl_name_check(ctx, "image", cases[i].name);
+                ck_assert_msg((r == 0) == cases[i].ok, "name \"%s\": got %d", cases[i].name, r);
+                if (!cases[i].ok) {
+                        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "image"));
+                        ck_assert_ptr_null(strchr(bl_ctx_errmsg(ctx), '\n'));
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_sizes)
+{
+        static const struct { const char *text; int ret; uint64_t bytes; } cases[] = {
+                { "4096", 0, 4096 }, { "64M", 0, 64ull << 20 }, { "2G", 0, 2ull << 30 }, { "512k", 0, 512 << 10 },
+                { "1.5G", 0, 3ull << 29 }, { "64MiB", 0, 64ull << 20 }, { "64MB", 0, 64ull << 20 }, { "1T", 0, 1ull << 40 },
+                { "0", -EINVAL, 0 }, { "0M", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "abc", -EINVAL, 0 }, { "12Q", -EINVAL, 0 },
+                { "-5M", -EINVAL, 0 }, { "5M junk", -EINVAL, 0 }, { "1.5", -EINVAL, 0 }, { "1.", -EINVAL, 0 },
+                { "99999999999999999999", -ERANGE, 0 }, { "20000000000000T", -ERANGE, 0 },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                uint64_t v = 7;
+                bl_clear(ctx);
+                int r = bl_size_parse(ctx, cases[i].text, &v);
+                ck_assert_msg(r == cases[i].ret, "size \"%s\": got %d", cases[i].text, r);
+                if (r == 0)
+                        ck_assert_uint_eq(v, cases[i].bytes);
+                else {
+                        ck_assert_uint_eq(v, 7); /* untouched on failure */
+                        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "size"));
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_cidr)
+{
+        uint32_t a;
+        int p;
+        ck_assert_int_eq(bl_parse_ipv4_cidr("10.88.0.1/16", &a, &p), 0);
+        ck_assert_uint_eq(a, 0x0a580001);
+        ck_assert_int_eq(p, 16);
+        static const char *const bad[] = { "10.88.0.1", "10.88.0.1/33", "10.88.0.1/", "10.88/16", "10.88.0.256/8",
+                                           "a.b.c.d/8", "10.0.0.1/16x", "010.0.0.1/8", " 10.0.0.1/8", "10.0.0.1/-1", NULL };
+        for (size_t i = 0; bad[i]; i++)
+                ck_assert_msg(bl_parse_ipv4_cidr(bad[i], &a, &p) < 0, "accepted \"%s\"", bad[i]);
+        char buf[16];
+        bl_format_ipv4(0xc0a80a01, buf);
+        ck_assert_str_eq(buf, "192.168.10.1");
+}
+END_TEST
+
+START_TEST(test_user)
+{
+        uid_t u;
+        gid_t g;
+        ck_assert_int_eq(bl_parse_user("1000", &u, &g), 0);
+        ck_assert_uint_eq(u, 1000);
+        ck_assert_uint_eq(g, 1000);
+        ck_assert_int_eq(bl_parse_user("1000:50", &u, &g), 0);
+        ck_assert_uint_eq(g, 50);
+        ck_assert_int_lt(bl_parse_user("root", &u, &g), 0);
+        ck_assert_int_lt(bl_parse_user("1:x", &u, &g), 0);
+        ck_assert_int_lt(bl_parse_user("", &u, &g), 0);
+        ck_assert_int_lt(bl_parse_user("4294967295", &u, &g), 0);
+}
+END_TEST
+
+START_TEST(test_env)
+{
+        char **env = NULL;
+        ck_assert_int_eq(env_set(&env, "A=1"), 0);
+        ck_assert_int_eq(env_set(&env, "B=2"), 0);
+        ck_assert_int_eq(env_set(&env, "A=3"), 0);
+        ck_assert_int_eq(env_set(&env, "=x"), -EINVAL);
+        ck_assert_int_eq(env_set(&env, "noequal"), -EINVAL);
+        ck_assert_uint_eq(strv_length(env), 2);
+        ck_assert_str_eq(env[0], "A=3");
+        strv_freep(&env);
+}
+END_TEST
+
+START_TEST(test_ctx_root)
+{
+        bl_ctx *c;
+        setenv("BALEINE_ROOT", "/tmp/blt-env-root/", 1);
+        ck_assert_int_eq(bl_ctx_new(&c, NULL), 0);
+        ck_assert_str_eq(bl_ctx_root(c), "/tmp/blt-env-root");
+        bl_ctx_free(c);
+        ck_assert_int_eq(bl_ctx_new(&c, "/explicit"), 0);
+        ck_assert_str_eq(bl_ctx_root(c), "/explicit");
+        bl_ctx_free(c);
+        unsetenv("BALEINE_ROOT");
+        ck_assert_int_eq(bl_ctx_new(&c, NULL), 0);
+        ck_assert_str_eq(bl_ctx_root(c), "/var/lib/baleine");
+        bl_ctx_free(c);
+        ck_assert_int_eq(bl_ctx_new(&c, "relative"), -EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("parse");
+        TCase *tc = tcase_create("parse");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_names);
+        tcase_add_test(tc, test_sizes);
+        tcase_add_test(tc, test_cidr);
+        tcase_add_test(tc, test_user);
+        tcase_add_test(tc, test_env);
+        tcase_add_test(tc, test_ctx_root);
+        suite_add_tcase(s, tc);
+        return run_suite(s);
+}
