@@ -1,0 +1,36 @@
+# Shared by tools/demo and tools/test: what a fresh Debian or Ubuntu needs.
+# shellcheck shell=sh
+
+PACKAGES="meson ninja-build pkg-config gcc libc6-dev libnl-3-dev libnl-route-3-dev libmount-dev
+libblkid-dev check busybox-static libarchive-dev libjson-c-dev libseccomp-dev e2fsprogs
+iproute2 haproxy procps util-linux"
+
+need_root() {
+        if [ "$(id -u)" != 0 ]; then
+                echo "$0: run as root (sudo $0): containers need loop devices, namespaces and cgroups" >&2
+                exit 1
+        fi
+}
+
+install_deps() {
+        missing=""
+        for p in $PACKAGES; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+        done
+        [ -z "$missing" ] && return 0
+        echo "installing:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# build DIR [meson options...]
+build() {
+        dir=$1
+        shift
+        if [ ! -f "$dir/build.ninja" ]; then
+                meson setup "$dir" "$@" >/dev/null
+        fi
+        ninja -C "$dir" >/dev/null
+}
