@@ -640,7 +640,7 @@ static int container_update(struct cli *cli, int argc, char **argv)
         int c, r, ret = 0;
         bool any = false;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 if (c == 'h') {
                         help_noun("container");
                         goto out;

@@ -73,7 +73,7 @@ void print_record_list_json(const bl_record_list *list)
         json_object *a = json_object_new_array();
         for (size_t i = 0; i < bl_record_list_count(list); i++)
                 json_object_array_add(a, record_json(bl_record_list_get(list, i)));
-        printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(a);
 }
 
@@ -81,7 +81,7 @@ void print_record(const bl_record *rec, bool json)
 {
         if (json) {
                 json_object *o = record_json(rec);
-                printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+                printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
                 json_object_put(o);
                 return;
         }

@@ -1,2 +1,203 @@
 #!/bin/sh
-echo "1 passed, 0 failed"
+# The cli suite: the built baleine as a user runs it.  Exit codes, one-line
+# errors, state unchanged after bad input, JSON, cron, the web farm in a
+# private network namespace, and an outside program built with pkg-config.
+# usage: cli_test.sh BALEINE SOURCE_DIR BUILD_DIR
+set -u
+B=$1
+SRC=$2
+BUILD=$3
+T=$(mktemp -d /tmp/blt-cli.XXXXXX)
+R=$T/root
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL - $1"; }
+bl() { "$B" --root "$R" "$@"; }
+
+# expect CODE DESCRIPTION -- command...: exit status and, for errors, one line on stderr
+expect() {
+        code=$1; what=$2; shift 3
+        "$@" >"$T/out" 2>"$T/err"
+        got=$?
+        if [ "$got" != "$code" ]; then
+                ko "$what (exit $got, wanted $code): $(head -c 300 "$T/err")"
+                return
+        fi
+        if [ "$code" = 1 ] && { [ "$(wc -l <"$T/err")" != 1 ] || ! grep -q '^baleine: ' "$T/err"; }; then
+                ko "$what: error is not one 'baleine: ' line: $(cat "$T/err")"
+                return
+        fi
+        ok "$what"
+}
+has() { if grep -q -- "$2" "$T/$1"; then ok "$3"; else ko "$3: no '$2' in $1: $(head -c 400 "$T/$1")"; fi; }
+state_is() {
+        (cd "$R" && find manifeste images containers bridges -type f 2>/dev/null | sort) >"$T/state.now"
+        if cmp -s "$T/state.now" "$T/state.$1"; then ok "$2"; else ko "$2: state changed"; fi
+}
+snap() { (cd "$R" && find manifeste images containers bridges -type f 2>/dev/null | sort) >"$T/state.$1"; }
+
+cleanup() {
+        for c in $(bl container list --all --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); do
+                bl container remove --force "$c" >/dev/null 2>&1
+        done
+        for b in $(bl bridge list --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); do
+                bl bridge remove --force "$b" >/dev/null 2>&1
+        done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+# --- global
+expect 0 "version" -- "$B" --version
+has out "baleine " "version printed"
+expect 0 "help" -- "$B" help
+expect 0 "help container" -- "$B" help container
+has out "container create" "help names the verbs"
+expect 2 "no command" -- "$B"
+expect 2 "unknown noun" -- "$B" frobnicate
+expect 2 "relative root" -- "$B" --root rel image list
+expect 0 "image create --help" -- bl image create --help
+expect 2 "container without verb" -- bl container
+expect 2 "container bad verb" -- bl container explode
+
+# --- images
+expect 2 "image create without name" -- bl image create
+expect 2 "image create bad size" -- bl image create -i x -s 12Q
+expect 2 "image create two sources" -- bl image create -i x --from /tmp --empty
+expect 1 "image bad name" -- bl image create -i 'a/b'
+has err 'image name\|image "a/b"' "bad name message names the image"
+expect 0 "image create" -- bl image create -i base
+snap base
+expect 1 "image duplicate" -- bl image create -i base
+has err 'image "base": already exists' "duplicate message"
+state_is base "duplicate image changes nothing"
+expect 1 "image too small" -- bl image create -i small -s 5M --copy /usr/lib:/big
+has err 'does not fit' "too small names the need"
+state_is base "failed image leaves nothing behind"
+expect 0 "image list" -- bl image list
+has out "^base " "image listed"
+expect 0 "image list --json" -- bl image list --json
+has out '"name": "base"' "json image list"
+expect 1 "remove missing image" -- bl image remove nope
+has err 'image "nope": no such image' "missing image message"
+mkdir -p "$T/dir/etc" && echo from-dir >"$T/dir/etc/motd"
+expect 0 "image from directory" -- bl image create -i fromdir --from "$T/dir"
+expect 0 "image remove" -- bl image remove fromdir
+
+# --- containers
+expect 1 "unknown image" -- bl container create -i nope -c c1 -p true
+has err 'image "nope": no such image' "unknown image message"
+expect 2 "create without name" -- bl container create -i base
+expect 2 "bad memory" -- bl container create -i base -c c1 --memory lots
+expect 2 "bad cpus" -- bl container create -i base -c c1 --cpus 0-x
+expect 2 "bad env" -- bl container create -i base -c c1 -e NOEQUALS
+state_is base "refused creates change nothing"
+expect 1 "cpu that does not exist" -- bl container create -i base -c c1 --cpus 1000
+state_is base "missing cpu changes nothing"
+expect 42 "attach returns the program's status" -- bl container create -i base -c att --attach -p /bin/sh -c 'echo out; exit 42'
+has out "^out" "attach streams the output"
+expect 127 "attach with a missing program" -- bl container create -i base -c miss --attach -p /nope
+has err 'program "/nope": not found' "missing program named"
+expect 0 "detached create" -- bl container create -i base -c d1 -e GREETING=hi -w /tmp -p /bin/sh -c 'echo "$GREETING from $(pwd)"; exec sleep 1000'
+sleep 0.3
+expect 0 "list" -- bl container list
+has out "^d1 .*running" "running container listed"
+expect 0 "list --all --json" -- bl container list --all --json
+has out '"exit_code": "42"' "exit status in the listing"
+expect 0 "logs" -- bl container logs d1
+has out "hi from /tmp" "env and workdir applied, output logged"
+expect 3 "exec returns the command's status" -- bl container exec d1 -- /bin/sh -c 'hostname; exit 3'
+has out "^d1$" "exec runs in the container's uts namespace"
+expect 127 "exec missing program" -- bl container exec d1 -- /nope
+expect 1 "remove running without force" -- bl container remove d1
+has err 'is running' "remove refusal says why"
+expect 0 "stop" -- bl container stop -t 2 d1
+expect 1 "stop a stopped container" -- bl container stop d1
+expect 125 "exec into a stopped container" -- bl container exec d1 -- true
+expect 0 "start again" -- bl container start d1
+expect 0 "restart" -- bl container restart -t 1 d1
+expect 0 "inspect --json" -- bl container inspect --json d1
+has out '"state": "running"' "restarted container runs"
+expect 0 "logs --tail 1" -- bl container logs --tail 1 d1
+if [ "$(wc -l <"$T/out")" = 1 ]; then ok "tail gives one line"; else ko "tail gives $(wc -l <"$T/out") lines"; fi
+expect 0 "stats" -- bl container stats d1
+has out "^d1 " "stats row"
+expect 0 "update memory" -- bl container update d1 --memory 48M
+expect 0 "inspect after update" -- bl container inspect d1
+has out "^memory: 50331648" "update recorded"
+expect 0 "remove --force" -- bl container remove --force d1
+if [ -e "$R/containers/d1" ]; then ko "remove leaves no copy"; else ok "remove leaves no copy"; fi
+
+# --- bridges (no kernel object is made by refused input)
+expect 1 "bridge bad address" -- bl bridge create -b bltbx -a 10.300.0.1/24
+expect 1 "bridge name too long" -- bl bridge create -b bltbridgewaytoolong -a 10.214.0.1/24
+has err 'longer than 15' "long name message"
+expect 1 "bridge network address" -- bl bridge create -b bltbx -a 10.214.0.0/24
+expect 2 "bridge create without address" -- bl bridge create -b bltbx
+expect 1 "container on unknown bridge" -- bl container create -i base -c n1 -b nosuch -p true
+has err 'no such bridge "nosuch"' "unknown bridge message"
+expect 0 "bridge list" -- bl bridge list
+
+# --- check and cron
+expect 0 "check" -- bl check
+expect 0 "check --dry-run --json" -- bl check --dry-run --json
+mkdir -p "$T/cron.d"
+export BALEINE_CRON_DIR="$T/cron.d"
+expect 0 "cron install" -- bl cron install --every 2
+expect 0 "cron install again" -- bl cron install --every 2
+if [ "$(grep -c 'baleine check' "$T/cron.d/baleine")" = 1 ]; then ok "cron install is idempotent"; else ko "cron entries: $(cat "$T/cron.d/baleine")"; fi
+has_entry=$(grep 'baleine check' "$T/cron.d/baleine" | awk '{$1=$2=$3=$4=$5=$6=""; print}' | sed 's/ >.*//')
+if sh -c "$has_entry" >/dev/null 2>&1; then ok "the cron entry's command runs by hand"; else ko "cron command failed: $has_entry"; fi
+expect 0 "cron status" -- bl cron status
+has out "last check: " "cron status shows the last check"
+expect 0 "cron remove" -- bl cron remove
+if [ -e "$T/cron.d/baleine" ]; then ko "cron remove"; else ok "cron remove deletes the entry"; fi
+expect 2 "cron bad every" -- bl cron install --every 0
+unset BALEINE_CRON_DIR
+
+# --- the web farm, in a private network namespace
+if command -v haproxy >/dev/null && command -v unshare >/dev/null; then
+        unshare -n sh -c "ip link set lo up && '$SRC/examples/webfarm/webfarm.sh' --baleine '$B' --root '$R' -n 3 --requests 6" \
+                >"$T/farm" 2>&1
+        if [ $? = 0 ]; then ok "web farm runs"; else ko "web farm: $(tail -5 "$T/farm")"; fi
+        before=$(sed -n '/requests through the proxy/,/stopping/p' "$T/farm")
+        after=$(sed -n '/stopping farm-web2/,$p' "$T/farm")
+        n=0
+        for i in 1 2 3; do echo "$before" | grep -q "hello from farm-web$i" && n=$((n + 1)); done
+        if [ $n = 3 ]; then ok "every backend answers through the proxy"; else ko "backends seen: $n: $before"; fi
+        if echo "$after" | grep -q "hello from farm-web2"; then ko "stopped backend still served"; \
+        elif echo "$after" | grep -q "hello from farm-web1"; then ok "the proxy routes around a stopped backend"; \
+        else ko "no answers after the stop: $after"; fi
+else
+        echo "skip - web farm: haproxy or unshare missing"
+fi
+
+# --- an outside program: pkg-config alone, after meson install
+if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then
+        prefix=$(sed -n 's/^prefix=//p' "$T/dest"/usr/local/lib/*/pkgconfig/libbaleine.pc "$T/dest"/usr/local/lib/pkgconfig/libbaleine.pc 2>/dev/null | head -1)
+        pcdir=$(dirname "$(find "$T/dest" -name libbaleine.pc | head -1)")
+        libdir=$(dirname "$(find "$T/dest" -name 'libbaleine.so.0' | head -1)")
+        if PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$T/dest \
+                cc "$SRC/examples/hello.c" $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$T/dest pkg-config --cflags --libs libbaleine) \
+                -o "$T/hello" 2>"$T/err"; then
+                ok "outside program builds with pkg-config"
+                if BALEINE_ROOT=$T/hello-root LD_LIBRARY_PATH=$libdir "$T/hello" >"$T/out" 2>&1; then
+                        has out "hello from hello in a container" "outside program runs a container"
+                else
+                        ko "hello: $(cat "$T/out")"
+                fi
+        else
+                ko "outside program build: $(cat "$T/err")"
+        fi
+        : "$prefix"
+        others=$(nm -D --defined-only "$libdir/libbaleine.so.0" | awk '$2 == "T" && $3 !~ /^bl_/' | wc -l)
+        if [ "$others" = 0 ]; then ok "only bl_* symbols exported"; else ko "$others non-bl_ symbols exported"; fi
+        if readelf -d "$libdir/libbaleine.so.0" | grep -q 'SONAME.*libbaleine.so.0'; then ok "SONAME libbaleine.so.0"; else ko "SONAME"; fi
+else
+        ko "meson install --destdir"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
