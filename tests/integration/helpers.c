@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -12,8 +16,11 @@
 bl_ctx *ctx;
 char root[256];
 
+static void cleanup_stale_roots(void);
+
 static void make_root_and_image(void)
 {
+        cleanup_stale_roots();
         snprintf(root, sizeof(root), "/tmp/blt-integ.XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(root));
         ck_assert_int_eq(bl_ctx_new(&ctx, root), 0);
@@ -238,4 +245,67 @@ const char *probe_path(void)
 {
         const char *p = getenv("BLT_PROBE");
         return p ? p : "/nonexistent";
+}
+
+void assert_no_leaks_veth_of(const char *name)
+{
+        bl_record *rec;
+        ck_assert_int_eq(bl_container_inspect(ctx, name, &rec), 0);
+        for (size_t i = 0;; i++) {
+                char key[16], br[64], cidr[32], hostif[32];
+                snprintf(key, sizeof(key), "net%zu", i);
+                const char *v = bl_record_get(rec, key);
+                if (!v)
+                        break;
+                ck_assert_int_eq(sscanf(v, "%63s %31s %31s", br, cidr, hostif), 3);
+                ck_assert_msg(if_nametoindex(hostif) == 0, "veth %s of %s remains", hostif, name);
+        }
+        bl_record_free(rec);
+}
+
+char *http_get(const char *addr, int port)
+{
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port) };
+        struct timeval tv = { .tv_sec = 3 };
+        inet_pton(AF_INET, addr, &sa.sin_addr);
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                close(fd);
+                return NULL;
+        }
+        const char *req = "GET / HTTP/1.0\r\n\r\n";
+        if (write(fd, req, strlen(req)) < 0) {
+                close(fd);
+                return NULL;
+        }
+        char *buf = calloc(1, 65536);
+        size_t len = 0;
+        ssize_t n;
+        while (len < 65535 && (n = read(fd, buf + len, 65535 - len)) > 0)
+                len += (size_t) n;
+        close(fd);
+        return buf;
+}
+
+/* Containers of a test that failed (check skips its teardown): removed
+ * before the next test, so one failure does not cascade. */
+static void cleanup_stale_roots(void)
+{
+        glob_t g;
+        if (glob("/tmp/blt-integ.*", 0, NULL, &g) != 0)
+                return;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                bl_ctx *c;
+                if (bl_ctx_new(&c, g.gl_pathv[i]) < 0)
+                        continue;
+                bl_ctx *saved = ctx;
+                ctx = c;
+                remove_all();
+                ctx = saved;
+                bl_ctx_free(c);
+                rm_rf(g.gl_pathv[i]);
+        }
+        globfree(&g);
 }

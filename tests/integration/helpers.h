@@ -31,5 +31,9 @@ char *inspect_key(const char *name, const char *key);
 /* Nothing of the test's root left: loop devices, mounts, cgroups, veths. */
 void assert_no_leaks(void);
 void remove_all(void);
+/* GET / from addr:port over TCP; the whole answer, or NULL. */
+char *http_get(const char *addr, int port);
+/* No host end of the container's veths remains. */
+void assert_no_leaks_veth_of(const char *name);
 /* Path of the static probe program (built by meson). */
 const char *probe_path(void);
