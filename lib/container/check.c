@@ -7,11 +7,14 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "container.h"
+#include "runtime/runtime.h"
 
 #define CHECK_LOG_MAX (1u << 20)
 #define BACKOFF_BASE 10         /* seconds before the first retry */
@@ -77,7 +80,12 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         }
         if (finished && started && finished - started >= RUN_RESET)
                 failures = 0;
-        uint64_t delay = failures ? BACKOFF_BASE << (failures > 6 ? 6 : failures - 1) : 0;
+        /* BALEINE_BACKOFF_BASE (seconds) shortens the wait, for tests */
+        uint64_t base = BACKOFF_BASE;
+        const char *b = getenv("BALEINE_BACKOFF_BASE");
+        if (b)
+                bl_parse_u64(b, &base);
+        uint64_t delay = failures ? base << (failures > 6 ? 6 : failures - 1) : 0;
         if (delay > BACKOFF_MAX)
                 delay = BACKOFF_MAX;
         uint64_t now = (uint64_t) time(NULL);
@@ -118,6 +126,25 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
                         if (dir)
                                 rm_rf(dir);
                 }
+                return;
+        }
+        if (state && strcmp(state, "starting") == 0) {
+                uint64_t starter;
+                if (record_get_u64(rec, "starter_pid", &starter) == 0 && kill((pid_t) starter, 0) == 0)
+                        return; /* its start is under way */
+                act(ctx, out, name, "undo-start", "its starter died before the start completed");
+                if (dry)
+                        return;
+                uint64_t pid, st;
+                int pidfd;
+                if (record_get_u64(rec, "pid", &pid) == 0 && record_get_u64(rec, "pid_starttime", &st) == 0 &&
+                    proc_open_verified((pid_t) pid, st, &pidfd) == 0) {
+                        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+                        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+                        poll(&p, 1, 5000);
+                        close(pidfd);
+                }
+                container_finalize(ctx, rec, NULL);
                 return;
         }
         live_state live = container_liveness(rec);

@@ -78,7 +78,7 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
         const char *name = bl_record_get(rec, "name");
         const char *state = bl_record_get(rec, "state");
         bool changed = false;
-        if (state && strcmp(state, "running") == 0) {
+        if (state && (strcmp(state, "running") == 0 || strcmp(state, "starting") == 0)) {
                 _cleanup_free_ char *status = container_file(ctx, name, "exit-status");
                 int code = -1, sig = 0;
                 if (status && exit_status_read(status, &code, &sig) == 0) {
@@ -101,6 +101,7 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 record_set(rec, "state", "exited");
                 record_setf(rec, "finished_at", "%lld", (long long) (now_usec() / 1000000));
                 record_set(rec, "pid", "0");
+                record_set(rec, "starter_pid", NULL);
                 changed = true;
         }
         struct cg_host h;

@@ -113,8 +113,9 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         struct run_child child = { .pidfd = -1, .sync_fd = -1 };
         char hostifs[MAX_NETS][IFNAMSIZ_];
         size_t nveth = 0;
-        bool cg_made = false;
+        bool cg_made = false, saved_starting = false;
         int r, loop_nr = -1;
+        _cleanup_free_ char *prev_state = bl_strdup(bl_record_get(rec, "state"));
 
         if (container_liveness(rec) == LIVE_RUNNING)
                 return bl_err(ctx, EBUSY, "container \"%s\": already running", name);
@@ -238,6 +239,20 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         goto fail;
                 nveth++;
         }
+        /* recorded before the program may run: if we die from here on, check
+         * finds the pid (with its start time) and undoes the start */
+        uint64_t st = 0;
+        proc_starttime(child.pid, &st);
+        record_setf(rec, "pid", "%d", (int) child.pid);
+        record_setf(rec, "pid_starttime", "%llu", (unsigned long long) st);
+        record_set(rec, "state", "starting");
+        record_setf(rec, "starter_pid", "%d", (int) getpid());
+        if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0) {
+                record_set(rec, "state", prev_state);
+                goto fail;
+        }
+        saved_starting = true;
+        bl_fault("container-start-recorded");
         int code = 125;
         if ((r = runtime_release(ctx, &child, &code)) < 0) {
                 bl_err_wrap(ctx, r, "container \"%s\"", name);
@@ -258,11 +273,8 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 goto fail;
         }
 
-        uint64_t st = 0;
-        proc_starttime(child.pid, &st);
-        record_setf(rec, "pid", "%d", (int) child.pid);
-        record_setf(rec, "pid_starttime", "%llu", (unsigned long long) st);
         record_set(rec, "state", "running");
+        record_set(rec, "starter_pid", NULL);
         record_setf(rec, "starting_time", "%lld", (long long) time(NULL));
         record_set(rec, "exit_code", NULL);
         record_set(rec, "exit_signal", NULL);
@@ -292,6 +304,12 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
 
 fail:
         runtime_abort(&child);
+        if (saved_starting) {
+                record_set(rec, "state", prev_state);
+                record_set(rec, "pid", "0");
+                record_set(rec, "starter_pid", NULL);
+                manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        }
         for (size_t i = 0; i < nveth; i++)
                 net_link_delete(ctx, hostifs[i]);
         if (cg_made)
