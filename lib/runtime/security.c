@@ -72,6 +72,15 @@ static int capset_mask(uint64_t eff, uint64_t perm, uint64_t inh)
         return (int) syscall(SYS_capset, &h, d);
 }
 
+static uint64_t caps_current(void)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = { 0 };
+        if (syscall(SYS_capget, &h, d) < 0)
+                return 0;
+        return (uint64_t) d[0].permitted | ((uint64_t) d[1].permitted << 32);
+}
+
 static int drop_bounding(uint64_t keep)
 {
         for (int c = 0; c <= last_cap(); c++)
@@ -161,8 +170,9 @@ int security_apply(const struct run_security *sec, char *err, size_t errlen)
                         return -EPERM;
                 }
         }
-        /* a non-root user keeps none (as Docker); root keeps the set */
-        uint64_t c = sec->uid == 0 ? caps : 0;
+        /* a non-root user keeps none (as Docker); root keeps the set, never
+         * more than the caller has (root here may lack CAP_SYS_RESOURCE) */
+        uint64_t c = sec->uid == 0 ? caps & caps_current() : 0;
         if (capset_mask(c, c, 0) < 0) {
                 snprintf(err, errlen, "cannot set capabilities: %s", strerror(errno));
                 return -EPERM;
