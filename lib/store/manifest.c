@@ -134,8 +134,9 @@ int manifest_load(bl_ctx *ctx, const char *kind, const char *name, bl_record **r
                 return bl_err(ctx, r, "%s \"%s\": corrupt manifest %s", kind_noun(kind), name, path);
         const char *n = bl_record_get(rec, "name");
         if (strcmp(n, name) != 0) {
+                r = bl_err(ctx, EBADMSG, "%s \"%s\": manifest %s names \"%s\"", kind_noun(kind), name, path, n);
                 bl_record_free(rec);
-                return bl_err(ctx, EBADMSG, "%s \"%s\": manifest %s names \"%s\"", kind_noun(kind), name, path, n);
+                return r;
         }
         *ret = rec;
         return 0;
