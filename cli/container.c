@@ -95,7 +95,7 @@ static int parse_rate(struct cli *cli, const char *arg, bl_container_config *cfg
 enum {
         OPT_HOSTNAME = 1000, OPT_ATTACH, OPT_RM, OPT_NO_START, OPT_RESTART, OPT_MEMORY, OPT_CPUS, OPT_CPU_QUOTA,
         OPT_PIDS, OPT_DISK_R, OPT_DISK_W, OPT_DEV_ALLOW, OPT_DEV_DENY, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED,
-        OPT_SECCOMP, OPT_JSON, OPT_ALL, OPT_FORCE, OPT_TAIL,
+        OPT_SECCOMP, OPT_JSON, OPT_ALL, OPT_FORCE, OPT_TAIL, OPT_ENTRYPOINT,
 };
 
 static const struct option limit_opts[] = {
@@ -167,6 +167,7 @@ static int container_create(struct cli *cli, int argc, char **argv)
                 { "cap-drop", required_argument, NULL, OPT_CAP_DROP },
                 { "privileged", no_argument, NULL, OPT_PRIVILEGED },
                 { "seccomp", required_argument, NULL, OPT_SECCOMP },
+                { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -210,7 +211,7 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         break;
                 case 'u':
                         if (bl_container_config_set_user(cfg, optarg) < 0) {
-                                ret = usage_error("container", "-u \"%s\": expected UID[:GID]", optarg);
+                                ret = usage_error("container", "-u \"%s\": expected USER[:GROUP]", optarg);
                                 goto out;
                         }
                         break;
@@ -266,6 +267,14 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         }
                         break;
                 case OPT_PRIVILEGED: bl_container_config_set_privileged(cfg, 1); break;
+                case OPT_ENTRYPOINT: {
+                        char *ep[] = { optarg, NULL };
+                        if (bl_container_config_set_entrypoint(cfg, ep) < 0) {
+                                ret = usage_error("container", "--entrypoint: a program is required");
+                                goto out;
+                        }
+                        break;
+                }
                 case OPT_SECCOMP:
                         if (strcmp(optarg, "unconfined") != 0 && strcmp(optarg, "default") != 0) {
                                 ret = usage_error("container", "--seccomp \"%s\": expected unconfined or default", optarg);
@@ -688,6 +697,11 @@ int cmd_container(struct cli *cli, int argc, char **argv)
                 return container_stats(cli, argc, argv);
         if (strcmp(verb, "update") == 0)
                 return container_update(cli, argc, argv);
+        if (strcmp(verb, "commit") == 0) {
+                if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-')
+                        return usage_error("container", "container commit: NAME IMAGE are required");
+                return bl_container_commit(cli->ctx, argv[1], argv[2]) < 0 ? fail(cli, -1) : 0;
+        }
         if (strcmp(verb, "start") == 0) {
                 bool attach = false;
                 for (int i = 1; i < argc; i++)

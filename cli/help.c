@@ -12,12 +12,15 @@ static const struct {
           "baleine image create -i NAME [-s SIZE] [SOURCE] [--add PROGRAM]... [--copy HOST[:PATH]]... [--cmd ARG]...\n"
           "      SOURCE: (default) built-in busybox rootfs | --from DIR | --tar FILE |\n"
           "              --debootstrap SUITE [--include PKGS] [--mirror URL] | --empty\n"
+          "baleine image import -i NAME FILE|DIR [--tag REPO:TAG] [-s SIZE]   (docker save, OCI layout or archive)\n"
+          "baleine image export NAME FILE [--tag REPO:TAG] [--format docker|oci]\n"
           "baleine image list [--json]\n"
           "baleine image inspect NAME [--json]\n"
           "baleine image remove NAME\n" },
         { "container",
           "baleine container create -i IMAGE -c NAME [options] [-p PROGRAM [ARG...] | -- PROGRAM [ARG...]]\n"
-          "      -e KEY=VAL  -w DIR  --hostname H  -u UID[:GID]  -t (terminal)  --attach  --rm  --no-start\n"
+          "      -e KEY=VAL  -w DIR  --hostname H  -u USER[:GROUP]  --entrypoint PROG\n"
+          "      -t (terminal)  --attach  --rm  --no-start\n"
           "      -b BRIDGE [-a ADDR[/PREFIX]] (repeatable)  --restart no|on-failure[:N]|always\n"
           "      --memory SIZE  --cpus LIST  --cpu-quota N  --pids N\n"
           "      --disk-read-bps [DEV:]RATE  --disk-write-bps [DEV:]RATE\n"
@@ -32,6 +35,7 @@ static const struct {
           "baleine container exec NAME [-t] [-e KEY=VAL] [-w DIR] [-u UID[:GID]] -- CMD [ARG...]\n"
           "baleine container logs NAME [-f] [--tail N]\n"
           "baleine container stats [NAME...] [--json]\n"
+          "baleine container commit NAME IMAGE\n"
           "baleine container update NAME [--memory SIZE] [--cpus LIST] [--cpu-quota N] [--pids N]\n" },
         { "bridge",
           "baleine bridge create -b NAME -a ADDR/PREFIX\n"

@@ -168,6 +168,81 @@ static int one_name(int argc, char **argv, const char *noun, const char *verb, c
         return -1;
 }
 
+static int image_import(struct cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "image", required_argument, NULL, 'i' },
+                { "size", required_argument, NULL, 's' },
+                { "tag", required_argument, NULL, 'T' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *name = NULL, *size = NULL, *tag = NULL, *path = NULL;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "i:s:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'i': name = optarg; break;
+                case 's': size = optarg; break;
+                case 'T': tag = optarg; break;
+                case 'h': help_noun("image"); return 0;
+                default: return usage_error("image", "image import: bad option");
+                }
+        }
+        if (optind < argc)
+                path = argv[optind++];
+        if (optind < argc)
+                return usage_error("image", "image import: unexpected \"%s\"", argv[optind]);
+        if (!name || !path)
+                return usage_error("image", "image import: -i NAME and FILE|DIR are required");
+        bl_image_config *cfg;
+        if (bl_image_config_new(&cfg) < 0)
+                return failf(1, "out of memory");
+        int ret = 0;
+        uint64_t bytes;
+        if (size && bl_size_parse(cli->ctx, size, &bytes) < 0)
+                ret = failf(EXIT_USAGE, "image \"%s\": %s", name, bl_ctx_errmsg(cli->ctx));
+        else {
+                if (size)
+                        bl_image_config_set_size(cfg, bytes);
+                bl_image_config_set_tag(cfg, tag);
+                if (bl_image_import(cli->ctx, name, path, cfg) < 0)
+                        ret = fail(cli, -1);
+        }
+        bl_image_config_free(cfg);
+        return ret;
+}
+
+static int image_export(struct cli *cli, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "tag", required_argument, NULL, 'T' },
+                { "format", required_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *tag = NULL, *pos[2] = { 0 };
+        int oci = 0, npos = 0, c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'T': tag = optarg; break;
+                case 'f':
+                        if (strcmp(optarg, "docker") != 0 && strcmp(optarg, "oci") != 0)
+                                return usage_error("image", "image export: --format docker or oci");
+                        oci = strcmp(optarg, "oci") == 0;
+                        break;
+                case 'h': help_noun("image"); return 0;
+                default: return usage_error("image", "image export: bad option");
+                }
+        }
+        while (optind < argc && npos < 2)
+                pos[npos++] = argv[optind++];
+        if (npos != 2 || optind < argc)
+                return usage_error("image", "image export: NAME FILE are required");
+        return bl_image_export(cli->ctx, pos[0], pos[1], tag, oci) < 0 ? fail(cli, -1) : 0;
+}
+
 int cmd_image(struct cli *cli, int argc, char **argv)
 {
         if (argc < 2)
@@ -180,6 +255,10 @@ int cmd_image(struct cli *cli, int argc, char **argv)
                 return image_create(cli, argc - 1, argv + 1);
         if (strcmp(verb, "list") == 0 || strcmp(verb, "ls") == 0)
                 return image_list(cli, argc - 1, argv + 1);
+        if (strcmp(verb, "import") == 0)
+                return image_import(cli, argc - 1, argv + 1);
+        if (strcmp(verb, "export") == 0)
+                return image_export(cli, argc - 1, argv + 1);
         if (strcmp(verb, "remove") == 0 || strcmp(verb, "rm") == 0) {
                 if ((r = one_name(argc - 1, argv + 1, "image", verb, &name, NULL)) >= 0)
                         return r;

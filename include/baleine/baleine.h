@@ -114,6 +114,18 @@ int bl_image_config_set_cmd(bl_image_config *cfg, char *const argv[]);
 
 /* Creates image `name`: an ext4 filesystem in ROOT/images/NAME.img. */
 int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_config *cfg);
+/* Imports what `docker save`, `podman save` and OCI tools write: a
+ * docker-archive, an OCI archive (tar) or an OCI layout folder at `path`.
+ * Every blob is checked against its digest before any layer is applied.
+ * cfg may set the size and the tag to pick (bl_image_config_set_tag). */
+int bl_image_import(bl_ctx *ctx, const char *name, const char *path, const bl_image_config *cfg);
+/* Writes `file`: a one-layer archive `docker load` / `podman load` accept,
+ * docker-archive (oci 0) or OCI archive (oci 1); tag NULL: the imported
+ * tag, else NAME:latest. */
+int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, int oci);
+/* Which image of a multi-image archive to import ("repo:tag"). */
+int bl_image_config_set_tag(bl_image_config *cfg, const char *tag);
+
 /* Removes an image; images are copied by containers, so none depends on it. */
 int bl_image_remove(bl_ctx *ctx, const char *name);
 /* Records with keys: name size path used source created (+ config keys). */
@@ -167,6 +179,9 @@ int bl_container_config_set_seccomp(bl_container_config *cfg, int enabled);
 /* Start the program on a terminal (see BL_START_TTY). */
 int bl_container_config_set_tty(bl_container_config *cfg, int tty);
 
+/* Replaces the image's entrypoint (the program the command is given to). */
+int bl_container_config_set_entrypoint(bl_container_config *cfg, char *const argv[]);
+
 /* Copies the image file and records the container (state "created"). */
 int bl_container_create(bl_ctx *ctx, const char *name, const bl_container_config *cfg);
 
@@ -195,6 +210,8 @@ int bl_container_remove(bl_ctx *ctx, const char *name, int force);
  * memory cpus … (see README).  `all` includes stopped ones. */
 int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret);
 int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **ret);
+/* A new image from a stopped container's disk and configuration. */
+int bl_container_commit(bl_ctx *ctx, const char *name, const char *image);
 /* Path of the container's console log. Free with free(). */
 int bl_container_log_path(bl_ctx *ctx, const char *name, char **ret_path);
 /* Live usage read from the cgroup: memory_bytes memory_limit cpu_usec

@@ -20,6 +20,7 @@ BL_EXPORT void bl_container_config_free(bl_container_config *c)
                 return;
         free(c->image);
         strv_freep(&c->argv);
+        strv_freep(&c->entrypoint);
         strv_freep(&c->env);
         free(c->workdir);
         free(c->hostname);
@@ -63,9 +64,8 @@ BL_EXPORT int bl_container_config_set_hostname(bl_container_config *c, const cha
 }
 BL_EXPORT int bl_container_config_set_user(bl_container_config *c, const char *u)
 {
-        uid_t uid;
-        gid_t gid;
-        if (u && bl_parse_user(u, &uid, &gid) < 0)
+        /* numeric, or names resolved in the image's /etc/passwd at start */
+        if (u && (!*u || strchr(u, '\n') || strlen(u) > 64))
                 return -EINVAL;
         return set_str(&c->user, u);
 }
@@ -96,6 +96,18 @@ BL_EXPORT int bl_container_config_set_argv(bl_container_config *c, char *const a
                 return -ENOMEM;
         strv_freep(&c->argv);
         c->argv = v;
+        return 0;
+}
+
+BL_EXPORT int bl_container_config_set_entrypoint(bl_container_config *c, char *const argv[])
+{
+        if (!argv || !argv[0] || !*argv[0])
+                return -EINVAL;
+        char **v = strv_copy(argv);
+        if (!v)
+                return -ENOMEM;
+        strv_freep(&c->entrypoint);
+        c->entrypoint = v;
         return 0;
 }
 
@@ -222,9 +234,7 @@ BL_EXPORT int bl_exec_config_set_workdir(bl_exec_config *c, const char *d)
 }
 BL_EXPORT int bl_exec_config_set_user(bl_exec_config *c, const char *u)
 {
-        uid_t uid;
-        gid_t gid;
-        if (u && bl_parse_user(u, &uid, &gid) < 0)
+        if (u && (!*u || strchr(u, '\n') || strlen(u) > 64))
                 return -EINVAL;
         return set_str(&c->user, u);
 }

@@ -25,6 +25,7 @@ struct disk_request {
 struct bl_container_config {
         char *image;
         char **argv;
+        char **entrypoint;
         char **env;
         char *workdir;
         char *hostname;

@@ -46,13 +46,24 @@ static int fill_record(bl_ctx *ctx, const char *name, const bl_container_config 
         record_setf(rec, "creator_pid", "%d", (int) getpid());
         record_setf(rec, "created", "%lld", (long long) time(NULL));
 
-        _cleanup_free_ char *cmd = NULL;
+        /* as Docker: entrypoint + command; -p replaces the image's command,
+         * --entrypoint its entrypoint (and drops its command) */
+        _cleanup_strv_ char **entry = NULL, **cmdv = NULL, **full = NULL;
+        if (cfg->entrypoint)
+                entry = strv_copy(cfg->entrypoint);
+        else if (bl_record_get(img, "entrypoint"))
+                argv_from_json(bl_record_get(img, "entrypoint"), &entry);
         if (cfg->argv)
-                cmd = argv_to_json(cfg->argv);
-        else if (bl_record_get(img, "cmd"))
-                cmd = strdup(bl_record_get(img, "cmd"));
-        else
-                cmd = strdup("[\"/bin/sh\"]");
+                cmdv = strv_copy(cfg->argv);
+        else if (!cfg->entrypoint && bl_record_get(img, "cmd"))
+                argv_from_json(bl_record_get(img, "cmd"), &cmdv);
+        for (char **p = entry; p && *p; p++)
+                strv_push(&full, *p);
+        for (char **p = cmdv; p && *p; p++)
+                strv_push(&full, *p);
+        if (!full)
+                strv_push(&full, "/bin/sh");
+        _cleanup_free_ char *cmd = argv_to_json(full);
         record_set(rec, "cmd", cmd);
 
         _cleanup_strv_ char **env = NULL;
@@ -161,5 +172,44 @@ fail:
                 if (store_lock(ctx, &lock) == 0)
                         manifest_remove(ctx, KIND_CONTAINERS, name);
         }
+        return r;
+}
+
+BL_EXPORT int bl_container_commit(bl_ctx *ctx, const char *name, const char *image)
+{
+        bl_clear(ctx);
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = container_load(ctx, name, &rec);
+        if (r < 0 || (r = bl_name_check(ctx, "image", image)) < 0)
+                return r;
+        if (container_liveness(rec) == LIVE_RUNNING)
+                return bl_err(ctx, EBUSY, "container \"%s\": is running; stop it before committing", name);
+        if ((r = image_reserve(ctx, image, "commit")) < 0)
+                return r;
+        _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");
+        _cleanup_free_ char *partial = store_path(ctx, "tmp/image-%s.img.partial", image);
+        _cleanup_record_ bl_record *config = record_new();
+        if (!disk || !partial || !config) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        unlink(partial);
+        if ((r = disk_copy(ctx, disk, partial, NULL)) < 0)
+                goto fail;
+        /* the container's command, env, workdir and user become the image's */
+        static const char *const keys[] = { "cmd", "env", "workdir", "user" };
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+                if (bl_record_get(rec, keys[i]))
+                        record_set(config, keys[i], bl_record_get(rec, keys[i]));
+        record_set(config, "source_arg", name);
+        struct stat st;
+        uint64_t used = stat(partial, &st) == 0 ? (uint64_t) st.st_blocks * 512 : 0;
+        if ((r = image_adopt_file(ctx, image, partial, used, "commit", config)) < 0)
+                goto fail;
+        return 0;
+fail:
+        if (partial)
+                unlink(partial);
+        image_unreserve(ctx, image);
         return r;
 }

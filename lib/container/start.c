@@ -62,7 +62,7 @@ int program_security(bl_ctx *ctx, const bl_record *rec, const char *user_overrid
         sec->seccomp = !sc || strcmp(sc, "unconfined") != 0;
         const char *user = user_override ? user_override : bl_record_get(rec, "user");
         if (user && bl_parse_user(user, &sec->uid, &sec->gid) < 0)
-                return bl_err(ctx, EINVAL, "container \"%s\": user \"%s\" is not UID[:GID]", bl_record_get(rec, "name"), user);
+                sec->user_name = user; /* a name: looked up in the image's own files */
         return 0;
 }
 

@@ -20,6 +20,7 @@ BL_EXPORT void bl_image_config_free(bl_image_config *c)
         strv_freep(&c->cmd);
         free(c->deb_include);
         free(c->deb_mirror);
+        free(c->tag);
         free(c);
 }
 
@@ -73,5 +74,12 @@ BL_EXPORT int bl_image_config_set_cmd(bl_image_config *c, char *const argv[])
                 return -ENOMEM;
         strv_freep(&c->cmd);
         c->cmd = v;
+        return 0;
+}
+
+BL_EXPORT int bl_image_config_set_tag(bl_image_config *c, const char *tag)
+{
+        free(c->tag);
+        c->tag = bl_strdup(tag);
         return 0;
 }

@@ -60,13 +60,13 @@ static int fill_staging(bl_ctx *ctx, const char *dir, const bl_image_config *cfg
 
 /* Room for the content, ext4's metadata and the journal, plus slack for
  * the container to write in. */
-static uint64_t auto_size(uint64_t used)
+uint64_t image_auto_size(uint64_t used)
 {
         uint64_t s = used + used / 2 + (64u << 20);
         return (s + (1u << 20) - 1) & ~(uint64_t) ((1u << 20) - 1);
 }
 
-static int reserve(bl_ctx *ctx, const char *name, const bl_image_config *cfg)
+int image_reserve(bl_ctx *ctx, const char *name, const char *source)
 {
         _cleanup_unlock_ int lock = -1;
         int r = store_lock(ctx, &lock);
@@ -80,15 +80,75 @@ static int reserve(bl_ctx *ctx, const char *name, const bl_image_config *cfg)
         record_set(rec, "name", name);
         record_set(rec, "state", "creating");
         record_setf(rec, "creator_pid", "%d", (int) getpid());
-        record_set(rec, "source", source_names[cfg->source]);
+        record_set(rec, "source", source);
         return manifest_save(ctx, KIND_IMAGES, name, rec);
 }
 
-static void unreserve(bl_ctx *ctx, const char *name)
+void image_unreserve(bl_ctx *ctx, const char *name)
 {
         _cleanup_unlock_ int lock = -1;
         if (store_lock(ctx, &lock) == 0)
                 manifest_remove(ctx, KIND_IMAGES, name);
+}
+
+int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_t used, const char *source,
+                     const bl_record *config)
+{
+        _cleanup_free_ char *final = image_file(ctx, name);
+        struct stat st;
+        if (!final)
+                return -ENOMEM;
+        if (stat(partial, &st) < 0)
+                return bl_err(ctx, errno, "image \"%s\": %s: %m", name, partial);
+        int r;
+        if (rename(partial, final) < 0) {
+                r = bl_err(ctx, errno, "image \"%s\": cannot move the image into place: %m", name);
+                unlink(partial);
+                return r;
+        }
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_record_ bl_record *rec = record_new();
+        if (!rec)
+                r = -ENOMEM;
+        else if ((r = store_lock(ctx, &lock)) == 0) {
+                record_set(rec, "name", name);
+                record_setf(rec, "size", "%llu", (unsigned long long) st.st_size);
+                record_set(rec, "path", final);
+                record_setf(rec, "used", "%" PRIu64, used);
+                record_set(rec, "source", source);
+                record_setf(rec, "created", "%lld", (long long) time(NULL));
+                for (size_t i = 0; config && i < bl_record_count(config); i++)
+                        record_set(rec, bl_record_key(config, i), bl_record_value(config, i));
+                record_set(rec, "state", "ready");
+                r = manifest_save(ctx, KIND_IMAGES, name, rec);
+        }
+        if (r < 0)
+                unlink(final);
+        else
+                bl_log(ctx, BL_LOG_INFO, "image \"%s\": created (%llu bytes)", name, (unsigned long long) st.st_size);
+        return r;
+}
+
+int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uint64_t size,
+                         const char *source, const bl_record *config)
+{
+        _cleanup_free_ char *partial = store_path(ctx, "tmp/image-%s.img.partial", name);
+        if (!partial)
+                return -ENOMEM;
+        uint64_t used = dir_usage(staging);
+        uint64_t want = size ? size : image_auto_size(used);
+        unlink(partial);
+        int r = mkfs_ext4(ctx, partial, want, staging, name);
+        if (r < 0) {
+                char need[32];
+                bl_format_size(image_auto_size(used), need);
+                if (size && strstr(ctx->errmsg, "mke2fs"))
+                        r = bl_err_force(ctx, ENOSPC, "image \"%s\": the content does not fit in %" PRIu64 " bytes; it needs about %s",
+                                         name, size, need);
+                return r;
+        }
+        bl_fault("image-create-formatted");
+        return image_adopt_file(ctx, name, partial, used, source, config);
 }
 
 BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_config *cfg)
@@ -103,14 +163,14 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
                 return bl_err(ctx, EINVAL, "image \"%s\": size %" PRIu64 " bytes is below the 4M an ext4 image needs", name, cfg->size);
         if ((r = store_init(ctx)) < 0)
                 return r;
-        if ((r = reserve(ctx, name, cfg)) < 0)
+        if ((r = image_reserve(ctx, name, source_names[cfg->source])) < 0)
                 return r;
         bl_fault("image-create-reserved");
 
         _cleanup_free_ char *staging = store_path(ctx, "tmp/image-%s.XXXXXX", name);
-        _cleanup_free_ char *partial = store_path(ctx, "tmp/image-%s.img.partial", name);
-        _cleanup_free_ char *final = image_file(ctx, name);
-        if (!staging || !partial || !final) {
+        _cleanup_record_ bl_record *config = record_new();
+        bool made = false;
+        if (!staging || !config) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -118,66 +178,25 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
                 r = bl_err(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
                 goto fail;
         }
+        made = true;
         chmod(staging, 0755);
         if ((r = fill_staging(ctx, staging, cfg)) < 0)
                 goto fail;
         bl_fault("image-create-staged");
-
-        uint64_t used = dir_usage(staging);
-        uint64_t size = cfg->size ? cfg->size : auto_size(used);
-        unlink(partial);
-        r = mkfs_ext4(ctx, partial, size, staging, name);
-        if (r < 0) {
-                char need[32];
-                bl_format_size(auto_size(used), need);
-                if (cfg->size && strstr(ctx->errmsg, "mke2fs"))
-                        r = bl_err_force(ctx, ENOSPC, "image \"%s\": the content does not fit in %" PRIu64 " bytes; it needs about %s", name, size, need);
-                goto fail;
+        if (cfg->source_arg)
+                record_set(config, "source_arg", cfg->source_arg);
+        if (cfg->cmd) {
+                _cleanup_free_ char *j = argv_to_json(cfg->cmd);
+                record_set(config, "cmd", j);
         }
+        if ((r = image_commit_staging(ctx, name, staging, cfg->size, source_names[cfg->source], config)) < 0)
+                goto fail;
         rm_rf(staging);
-        bl_fault("image-create-formatted");
-        if (rename(partial, final) < 0) {
-                r = bl_err(ctx, errno, "image \"%s\": cannot move the image into place: %m", name);
-                goto fail;
-        }
-
-        {
-                _cleanup_unlock_ int lock = -1;
-                _cleanup_record_ bl_record *rec = record_new();
-                if ((r = store_lock(ctx, &lock)) < 0)
-                        goto fail_final;
-                if (!rec) {
-                        r = -ENOMEM;
-                        goto fail_final;
-                }
-                char created[32];
-                snprintf(created, sizeof(created), "%lld", (long long) time(NULL));
-                record_set(rec, "name", name);
-                record_setf(rec, "size", "%" PRIu64, size);
-                record_set(rec, "path", final);
-                record_setf(rec, "used", "%" PRIu64, used);
-                record_set(rec, "source", source_names[cfg->source]);
-                if (cfg->source_arg)
-                        record_set(rec, "source_arg", cfg->source_arg);
-                record_set(rec, "created", created);
-                if (cfg->cmd) {
-                        _cleanup_free_ char *j = argv_to_json(cfg->cmd);
-                        record_set(rec, "cmd", j);
-                }
-                record_set(rec, "state", "ready");
-                if ((r = manifest_save(ctx, KIND_IMAGES, name, rec)) < 0)
-                        goto fail_final;
-        }
-        bl_log(ctx, BL_LOG_INFO, "image \"%s\": created (%" PRIu64 " bytes)", name, size);
         return 0;
 
-fail_final:
-        unlink(final);
 fail:
-        if (staging && !strstr(staging, "XXXXXX"))
+        if (made)
                 rm_rf(staging);
-        if (partial)
-                unlink(partial);
-        unreserve(ctx, name);
+        image_unreserve(ctx, name);
         return r < 0 ? r : -EIO;
 }

@@ -13,6 +13,7 @@ struct bl_image_config {
         char *deb_include;
         char *deb_mirror;
         char **cmd;
+        char *tag;
 };
 
 /* staging.c: fills a staging folder from one source */
@@ -28,6 +29,29 @@ int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char 
 /* The JSON text of an argv, and back (json-c). */
 char *argv_to_json(char *const argv[]);
 int argv_from_json(const char *json, char ***ret);
+
+/* digest.c: "sha256:<hex>" */
+int digest_buffer(const void *data, size_t len, char out[72]);
+int digest_file(const char *path, char out[72]);
+int digest_uncompressed(const char *path, char out[72]);
+
+/* layers.c: applies one layer tar (any compression) onto root: whiteouts
+ * delete from the layers below, then entries are extracted beneath root. */
+int layer_apply(bl_ctx *ctx, const char *root, const char *layer, const char *what);
+/* Writes the tree `root` as an uncompressed tar at `out`. */
+int layer_write(bl_ctx *ctx, const char *root, const char *out);
+
+/* create.c: shared by create, import and commit */
+int image_reserve(bl_ctx *ctx, const char *name, const char *source);
+void image_unreserve(bl_ctx *ctx, const char *name);
+/* Makes the image file from a staging folder and records the manifest
+ * (extra keys from `config`, may be NULL). */
+int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uint64_t size,
+                         const char *source, const bl_record *config);
+uint64_t image_auto_size(uint64_t used);
+/* Moves a finished image file (ROOT/tmp/…partial) into place and records it. */
+int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_t used, const char *source,
+                     const bl_record *config);
 
 /* The image's manifest, or -ENOENT with a message. */
 int image_load(bl_ctx *ctx, const char *name, bl_record **ret);

@@ -7,6 +7,60 @@
 
 extern char **environ;
 
+/* Field 3 (and 4) of the line of `name` in an /etc/passwd-like file; a
+ * plain parser, no NSS: nothing of the host is loaded into the container. */
+static int lookup_id(const char *file, const char *name, unsigned *ret_id, unsigned *ret_gid)
+{
+        FILE *f = fopen(file, "re");
+        char line[1024];
+        size_t n = strlen(name);
+        int r = -ENOENT;
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, name, n) == 0 && line[n] == ':') {
+                        unsigned id, gid = 0;
+                        int k = sscanf(line + n, ":%*[^:]:%u:%u", &id, &gid);
+                        if (k >= 1) {
+                                *ret_id = id;
+                                if (ret_gid)
+                                        *ret_gid = gid;
+                                r = 0;
+                        }
+                        break;
+                }
+        if (f)
+                fclose(f);
+        return r;
+}
+
+static int resolve_user(struct run_security *sec, char *err, size_t errlen)
+{
+        char user[128], *group;
+        snprintf(user, sizeof(user), "%s", sec->user_name);
+        group = strchr(user, ':');
+        if (group)
+                *group++ = 0;
+        unsigned uid, gid;
+        uint64_t v;
+        if (bl_parse_u64(user, &v) == 0) {
+                uid = (unsigned) v;
+                gid = uid;
+        } else if (lookup_id("/etc/passwd", user, &uid, &gid) < 0) {
+                snprintf(err, errlen, "user \"%s\" not found in the image's /etc/passwd", user);
+                return -ENOENT;
+        }
+        if (group) {
+                if (bl_parse_u64(group, &v) == 0)
+                        gid = (unsigned) v;
+                else if (lookup_id("/etc/group", group, &gid, NULL) < 0) {
+                        snprintf(err, errlen, "group \"%s\" not found in the image's /etc/group", group);
+                        return -ENOENT;
+                }
+        }
+        sec->uid = uid;
+        sec->gid = gid;
+        return 0;
+}
+
 _Noreturn void program_exec(const struct run_program *prog, int report_fd)
 {
         char err[256];
@@ -35,7 +89,10 @@ _Noreturn void program_exec(const struct run_program *prog, int report_fd)
                 snprintf(err, sizeof(err), "working directory \"%s\": %s", wd, strerror(e));
                 report_and_exit(report_fd, e, 126, err);
         }
-        if (security_apply(&prog->sec, err, sizeof(err)) < 0)
+        struct run_security sec = prog->sec;
+        if (sec.user_name && resolve_user(&sec, err, sizeof(err)) < 0)
+                report_and_exit(report_fd, ENOENT, 126, err);
+        if (security_apply(&sec, err, sizeof(err)) < 0)
                 report_and_exit(report_fd, EPERM, 126, err);
         environ = prog->envp;
         execvp(prog->argv[0], prog->argv);

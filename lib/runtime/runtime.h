@@ -9,6 +9,7 @@
 #include "core/core.h"
 
 struct run_security {
+        const char *user_name;  /* "name[:group]" resolved in the image after pivot_root, or NULL */
         uint64_t caps;          /* capability mask for the program */
         bool privileged;        /* no seccomp, no masked paths, rw /sys */
         bool seccomp;

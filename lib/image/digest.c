@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <archive.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+
+#include "image.h"
+
+static void hex(const unsigned char *md, unsigned n, char out[72])
+{
+        strcpy(out, "sha256:");
+        for (unsigned i = 0; i < n; i++)
+                sprintf(out + 7 + 2 * i, "%02x", md[i]);
+}
+
+int digest_buffer(const void *data, size_t len, char out[72])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL))
+                return -EIO;
+        hex(md, n, out);
+        return 0;
+}
+
+int digest_file(const char *path, char out[72])
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+                EVP_MD_CTX_free(c);
+                return -ENOMEM;
+        }
+        static char buf[1 << 16];
+        ssize_t k;
+        while ((k = read(fd, buf, sizeof(buf))) > 0)
+                EVP_DigestUpdate(c, buf, (size_t) k);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        EVP_DigestFinal_ex(c, md, &n);
+        EVP_MD_CTX_free(c);
+        if (k < 0)
+                return -errno;
+        hex(md, n, out);
+        return 0;
+}
+
+/* The digest of a layer's tar once decompressed (its diff_id). */
+int digest_uncompressed(const char *path, char out[72])
+{
+        struct archive *a = archive_read_new();
+        if (!a)
+                return -ENOMEM;
+        archive_read_support_filter_all(a);
+        archive_read_support_format_raw(a);
+        struct archive_entry *e;
+        int r = -EBADMSG;
+        if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                EVP_MD_CTX *c = EVP_MD_CTX_new();
+                EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+                static char buf[1 << 16];
+                la_ssize_t k;
+                while ((k = archive_read_data(a, buf, sizeof(buf))) > 0)
+                        EVP_DigestUpdate(c, buf, (size_t) k);
+                unsigned char md[EVP_MAX_MD_SIZE];
+                unsigned n = 0;
+                EVP_DigestFinal_ex(c, md, &n);
+                EVP_MD_CTX_free(c);
+                if (k == 0) {
+                        hex(md, n, out);
+                        r = 0;
+                }
+        }
+        archive_read_free(a);
+        return r;
+}

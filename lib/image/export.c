@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* An image as one layer that `docker load` and `podman load` accept, in
+ * the docker-archive or the OCI archive format. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <json-c/json.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "disk/disk.h"
+#include "image.h"
+#include "store/store.h"
+
+/* The image's files as a tar, read from a read-only mount in a private
+ * mount namespace (the kernel drops mount and loop device with it). */
+static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const char *out, const char *what)
+{
+        int p[2];
+        if (pipe(p) < 0)
+                return bl_err(ctx, errno, "%s: pipe: %m", what);
+        pid_t pid = fork();
+        if (pid < 0)
+                return bl_err(ctx, errno, "%s: fork: %m", what);
+        if (pid == 0) {
+                close(p[0]);
+                int loop_fd, nr;
+                char dev[32];
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    loop_attach(ctx, img, true, &loop_fd, &nr) < 0)
+                        goto fail;
+                snprintf(dev, sizeof(dev), "/dev/loop%d", nr);
+                if (mount(dev, mnt, "ext4", MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
+                        bl_err(ctx, errno, "%s: cannot mount the image: %m", what);
+                        goto fail;
+                }
+                close(loop_fd);
+                if (layer_write(ctx, mnt, out) < 0)
+                        goto fail;
+                _exit(0);
+        fail:
+                (void) !write(p[1], ctx->errmsg, strlen(ctx->errmsg));
+                _exit(1);
+        }
+        close(p[1]);
+        char msg[sizeof(ctx->errmsg)] = "";
+        ssize_t n = read(p[0], msg, sizeof(msg) - 1);
+        close(p[0]);
+        int st;
+        waitpid(pid, &st, 0);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return 0;
+        msg[n > 0 ? n : 0] = 0;
+        return bl_err(ctx, EIO, "%s", *msg ? msg : "cannot read the image's files");
+}
+
+static json_object *json_array_of(const char *json)
+{
+        json_object *a = json ? json_tokener_parse(json) : NULL;
+        return a && json_object_is_type(a, json_type_array) ? a : (json_object_put(a), NULL);
+}
+
+static char *make_config(const bl_record *img, const char *diff_id)
+{
+        json_object *c = json_object_new_object(), *cfg = json_object_new_object();
+        static const struct { const char *key, *json; } arrays[] = { { "entrypoint", "Entrypoint" }, { "cmd", "Cmd" }, { "env", "Env" } };
+        for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
+                json_object *a = json_array_of(bl_record_get(img, arrays[i].key));
+                if (a)
+                        json_object_object_add(cfg, arrays[i].json, a);
+        }
+        if (!json_object_object_get_ex(cfg, "Env", NULL)) {
+                json_object *env = json_object_new_array();
+                json_object_array_add(env, json_object_new_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+                json_object_object_add(cfg, "Env", env);
+        }
+        if (bl_record_get(img, "workdir"))
+                json_object_object_add(cfg, "WorkingDir", json_object_new_string(bl_record_get(img, "workdir")));
+        if (bl_record_get(img, "user"))
+                json_object_object_add(cfg, "User", json_object_new_string(bl_record_get(img, "user")));
+        json_object *ports = json_array_of(bl_record_get(img, "exposed_ports"));
+        if (ports) {
+                json_object *o = json_object_new_object();
+                for (size_t i = 0; i < json_object_array_length(ports); i++)
+                        json_object_object_add(o, json_object_get_string(json_object_array_get_idx(ports, i)), json_object_new_object());
+                json_object_object_add(cfg, "ExposedPorts", o);
+                json_object_put(ports);
+        }
+        json_object *labels = bl_record_get(img, "labels") ? json_tokener_parse(bl_record_get(img, "labels")) : NULL;
+        if (labels)
+                json_object_object_add(cfg, "Labels", labels);
+        char created[32];
+        time_t now = time(NULL);
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+        json_object_object_add(c, "architecture", json_object_new_string("amd64"));
+        json_object_object_add(c, "os", json_object_new_string("linux"));
+        json_object_object_add(c, "created", json_object_new_string(created));
+        json_object_object_add(c, "config", cfg);
+        json_object *rootfs = json_object_new_object(), *ids = json_object_new_array();
+        json_object_array_add(ids, json_object_new_string(diff_id));
+        json_object_object_add(rootfs, "type", json_object_new_string("layers"));
+        json_object_object_add(rootfs, "diff_ids", ids);
+        json_object_object_add(c, "rootfs", rootfs);
+        json_object *hist = json_object_new_array(), *h = json_object_new_object();
+        json_object_object_add(h, "created", json_object_new_string(created));
+        json_object_object_add(h, "created_by", json_object_new_string("baleine image export"));
+        json_object_array_add(hist, h);
+        json_object_object_add(c, "history", hist);
+        char *s = strdup(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(c);
+        return s;
+}
+
+static int add_bytes(struct archive *a, const char *name, const char *data, size_t len)
+{
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t) len);
+        archive_entry_set_mtime(e, time(NULL), 0);
+        int r = archive_write_header(a, e) == ARCHIVE_OK && archive_write_data(a, data, len) == (la_ssize_t) len ? 0 : -EIO;
+        archive_entry_free(e);
+        return r;
+}
+
+static int add_file(struct archive *a, const char *name, const char *path)
+{
+        struct stat st;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, st.st_size);
+        archive_entry_set_mtime(e, time(NULL), 0);
+        int r = archive_write_header(a, e) == ARCHIVE_OK ? 0 : -EIO;
+        archive_entry_free(e);
+        char buf[65536];
+        ssize_t k;
+        while (r == 0 && (k = read(fd, buf, sizeof(buf))) > 0)
+                if (archive_write_data(a, buf, (size_t) k) != k)
+                        r = -EIO;
+        return r;
+}
+
+static char *oci_manifest(const char *config_digest, size_t config_size, const char *layer_digest, uint64_t layer_size)
+{
+        return bl_asprintf("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                           "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},"
+                           "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%llu}]}",
+                           config_digest, config_size, layer_digest, (unsigned long long) layer_size);
+}
+
+BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, int oci)
+{
+        bl_clear(ctx);
+        _cleanup_record_ bl_record *img = NULL;
+        int r = image_load(ctx, name, &img);
+        if (r < 0)
+                return r;
+        if (!file || !*file)
+                return bl_err(ctx, EINVAL, "image \"%s\": no output file given", name);
+        _cleanup_free_ char *deftag = bl_asprintf("%s:latest", name);
+        if (!tag)
+                tag = bl_record_get(img, "tag") ? bl_record_get(img, "tag") : deftag;
+        if (strchr(tag, '"') || strchr(tag, '\\') || strchr(tag, ' '))
+                return bl_err(ctx, EINVAL, "image \"%s\": tag \"%s\" is not a REPO:TAG", name, tag);
+        char what[300];
+        snprintf(what, sizeof(what), "image \"%s\": export", name);
+        _cleanup_free_ char *work = store_path(ctx, "tmp/export-%s.XXXXXX", name);
+        if (!work || !mkdtemp(work))
+                return bl_err(ctx, errno ? errno : ENOMEM, "%s: cannot make a work folder", what);
+        _cleanup_free_ char *mnt = bl_asprintf("%s/mnt", work), *layer = bl_asprintf("%s/layer.tar", work);
+        _cleanup_free_ char *partial = bl_asprintf("%s.partial", file);
+        _cleanup_free_ char *config = NULL, *manifest = NULL, *top = NULL, *repos = NULL, *mjson = NULL;
+        struct archive *a = NULL;
+        mkdir(mnt, 0700);
+        if ((r = image_to_layer(ctx, bl_record_get(img, "path"), mnt, layer, what)) < 0)
+                goto out;
+        char diff[72], cdig[72], mdig[72];
+        struct stat lst;
+        if ((r = digest_file(layer, diff)) < 0 || stat(layer, &lst) < 0) {
+                r = bl_err(ctx, EIO, "%s: cannot hash the layer", what);
+                goto out;
+        }
+        config = make_config(img, diff);
+        digest_buffer(config, strlen(config), cdig);
+        a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        if (archive_write_open_filename(a, partial) != ARCHIVE_OK) {
+                r = bl_err(ctx, EIO, "%s: cannot write %s: %s", what, file, archive_error_string(a));
+                goto out;
+        }
+        char n1[128], n2[128], n3[128];
+        if (!oci) {
+                /* docker-archive: config and layer named by digest, manifest.json, repositories */
+                snprintf(n1, sizeof(n1), "%s.json", cdig + 7);
+                snprintf(n2, sizeof(n2), "%s/layer.tar", diff + 7);
+                mjson = bl_asprintf("[{\"Config\":\"%s\",\"RepoTags\":[\"%s\"],\"Layers\":[\"%s\"]}]", n1, tag, n2);
+                const char *colon = strrchr(tag, ':');
+                _cleanup_free_ char *repo = colon ? strndup(tag, (size_t) (colon - tag)) : strdup(tag);
+                repos = bl_asprintf("{\"%s\":{\"%s\":\"%s\"}}", repo, colon ? colon + 1 : "latest", diff + 7);
+                r = add_bytes(a, n1, config, strlen(config));
+                if (r == 0)
+                        r = add_file(a, n2, layer);
+                if (r == 0)
+                        r = add_bytes(a, "manifest.json", mjson, strlen(mjson));
+                if (r == 0)
+                        r = add_bytes(a, "repositories", repos, strlen(repos));
+        } else {
+                manifest = oci_manifest(cdig, strlen(config), diff, (uint64_t) lst.st_size);
+                digest_buffer(manifest, strlen(manifest), mdig);
+                top = bl_asprintf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                                  "\"digest\":\"%s\",\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\","
+                                  "\"io.containerd.image.name\":\"%s\"}}]}",
+                                  mdig, strlen(manifest), strrchr(tag, ':') ? strrchr(tag, ':') + 1 : tag, tag);
+                const char *layout = "{\"imageLayoutVersion\":\"1.0.0\"}";
+                snprintf(n1, sizeof(n1), "blobs/sha256/%s", diff + 7);
+                snprintf(n2, sizeof(n2), "blobs/sha256/%s", cdig + 7);
+                snprintf(n3, sizeof(n3), "blobs/sha256/%s", mdig + 7);
+                r = add_bytes(a, "oci-layout", layout, strlen(layout));
+                if (r == 0)
+                        r = add_file(a, n1, layer);
+                if (r == 0)
+                        r = add_bytes(a, n2, config, strlen(config));
+                if (r == 0)
+                        r = add_bytes(a, n3, manifest, strlen(manifest));
+                if (r == 0)
+                        r = add_bytes(a, "index.json", top, strlen(top));
+        }
+        if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
+                r = -EIO;
+        if (r < 0) {
+                r = bl_err(ctx, r, "%s: cannot write %s: %s", what, file, archive_error_string(a));
+                goto out;
+        }
+        if (rename(partial, file) < 0)
+                r = bl_err(ctx, errno, "%s: cannot write %s: %m", what, file);
+out:
+        if (a)
+                archive_write_free(a);
+        if (r < 0)
+                unlink(partial);
+        rm_rf(work);
+        return r;
+}

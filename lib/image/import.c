@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Images from Docker and OCI tooling: docker-archive (docker save, podman
+ * save), OCI image layouts and OCI archives.  Every blob is checked against
+ * its digest before any layer is applied.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
+
+#include "image.h"
+#include "store/store.h"
+
+#define MAX_LAYERS 256
+
+struct layer {
+        char *path;             /* file in the unpacked archive */
+        char digest[72];        /* expected digest of the file as stored (OCI), or "" */
+        char diff_id[72];       /* expected digest of the uncompressed tar, or "" */
+};
+
+struct source {
+        char *dir;              /* the unpacked archive or the layout */
+        char *config_path;
+        char config_digest[72]; /* expected, or "" */
+        struct layer layers[MAX_LAYERS];
+        size_t nlayers;
+        char *tag;
+        const char *format;
+};
+
+static void source_free(struct source *s)
+{
+        free(s->config_path);
+        free(s->tag);
+        for (size_t i = 0; i < s->nlayers; i++)
+                free(s->layers[i].path);
+}
+
+static json_object *load_json(bl_ctx *ctx, const char *path, const char *what)
+{
+        _cleanup_free_ char *text = NULL;
+        if (read_file(path, &text, NULL) < 0) {
+                bl_err(ctx, ENOENT, "%s: cannot read %s", what, path);
+                return NULL;
+        }
+        json_object *o = json_tokener_parse(text);
+        if (!o)
+                bl_err(ctx, EBADMSG, "%s: %s is not JSON", what, path);
+        return o;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+        json_object *v;
+        return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+        json_object *v;
+        return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* A path named by the archive stays inside it. */
+static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
+{
+        if (!rel || rel[0] == '/' || strstr(rel, "..")) {
+                bl_err(ctx, EPERM, "%s: path \"%s\" leaves the archive", what, rel ? rel : "(none)");
+                return NULL;
+        }
+        return bl_asprintf("%s/%s", dir, rel);
+}
+
+static char *blob_path(bl_ctx *ctx, const char *dir, const char *digest, const char *what)
+{
+        if (!digest || !startswith(digest, "sha256:") || strlen(digest) != 71 || strchr(digest + 7, '/')) {
+                bl_err(ctx, EBADMSG, "%s: unsupported digest \"%s\"", what, digest ? digest : "(none)");
+                return NULL;
+        }
+        return bl_asprintf("%s/blobs/sha256/%s", dir, digest + 7);
+}
+
+static bool tag_matches(const char *want, const char *have)
+{
+        if (!have)
+                return false;
+        if (strcmp(want, have) == 0)
+                return true;
+        /* "web:1" matches "docker.io/library/web:1" */
+        size_t lw = strlen(want), lh = strlen(have);
+        return lh > lw && strcmp(have + lh - lw, want) == 0 && have[lh - lw - 1] == '/';
+}
+
+static int too_many_images(bl_ctx *ctx, const char *what, const char *tags)
+{
+        return bl_err(ctx, EINVAL, "%s: holds several images; choose one with --tag (%s)", what, tags);
+}
+
+static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
+{
+        _cleanup_free_ char *mpath = bl_asprintf("%s/manifest.json", s->dir);
+        json_object *m = load_json(ctx, mpath, what);
+        if (!m)
+                return -EBADMSG;
+        int r = 0;
+        json_object *chosen = NULL;
+        char tags[512] = "";
+        size_t n = json_object_is_type(m, json_type_array) ? json_object_array_length(m) : 0;
+        for (size_t i = 0; i < n; i++) {
+                json_object *img = json_object_array_get_idx(m, i);
+                json_object *rt = jget(img, "RepoTags");
+                for (size_t k = 0; rt && json_object_is_type(rt, json_type_array) && k < json_object_array_length(rt); k++) {
+                        const char *t = json_object_get_string(json_object_array_get_idx(rt, k));
+                        snprintf(tags + strlen(tags), sizeof(tags) - strlen(tags), "%s%s", *tags ? ", " : "", t);
+                        if (tag && tag_matches(tag, t) && !chosen) {
+                                chosen = img;
+                                free(s->tag);
+                                s->tag = strdup(t);
+                        }
+                }
+        }
+        if (!tag && n == 1)
+                chosen = json_object_array_get_idx(m, 0);
+        else if (!tag && n > 1)
+                r = too_many_images(ctx, what, tags);
+        else if (!chosen)
+                r = bl_err(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
+        if (r == 0 && !s->tag && jget(chosen, "RepoTags") && json_object_array_length(jget(chosen, "RepoTags")) > 0)
+                s->tag = strdup(json_object_get_string(json_object_array_get_idx(jget(chosen, "RepoTags"), 0)));
+        if (r == 0 && !(s->config_path = inside(ctx, s->dir, jstr(chosen, "Config"), what)))
+                r = -EPERM;
+        /* docker save names the config after its digest: check it */
+        if (r == 0) {
+                const char *c = jstr(chosen, "Config");
+                const char *b = strrchr(c, '/') ? strrchr(c, '/') + 1 : c;
+                if (strlen(b) >= 64 && strspn(b, "0123456789abcdef") == 64)
+                        snprintf(s->config_digest, sizeof(s->config_digest), "sha256:%.64s", b);
+        }
+        json_object *layers = r == 0 ? jget(chosen, "Layers") : NULL;
+        for (size_t i = 0; layers && i < json_object_array_length(layers) && r == 0; i++) {
+                if (s->nlayers == MAX_LAYERS) {
+                        r = bl_err(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
+                        break;
+                }
+                struct layer *l = &s->layers[s->nlayers];
+                if (!(l->path = inside(ctx, s->dir, json_object_get_string(json_object_array_get_idx(layers, i)), what))) {
+                        r = -EPERM;
+                        break;
+                }
+                s->nlayers++;
+        }
+        json_object_put(m);
+        s->format = "docker-archive";
+        return r;
+}
+
+static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
+{
+        _cleanup_free_ char *ipath = bl_asprintf("%s/index.json", s->dir);
+        json_object *idx = load_json(ctx, ipath, what);
+        if (!idx)
+                return -EBADMSG;
+        json_object *mans = jget(idx, "manifests");
+        size_t n = mans && json_object_is_type(mans, json_type_array) ? json_object_array_length(mans) : 0;
+        json_object *chosen = NULL;
+        char tags[512] = "";
+        int r = 0;
+        for (size_t i = 0; i < n; i++) {
+                json_object *d = json_object_array_get_idx(mans, i);
+                json_object *ann = jget(d, "annotations");
+                const char *names[] = { jstr(ann, "io.containerd.image.name"), jstr(ann, "org.opencontainers.image.ref.name") };
+                for (int k = 0; k < 2; k++) {
+                        if (!names[k])
+                                continue;
+                        if (k == 0 || !names[0])
+                                snprintf(tags + strlen(tags), sizeof(tags) - strlen(tags), "%s%s", *tags ? ", " : "", names[k]);
+                        if (tag && !chosen && tag_matches(tag, names[k])) {
+                                chosen = d;
+                                s->tag = strdup(names[0] ? names[0] : names[k]);
+                        }
+                }
+        }
+        if (!tag && n == 1)
+                chosen = json_object_array_get_idx(mans, 0);
+        else if (!tag && n > 1)
+                r = too_many_images(ctx, what, tags);
+        else if (!chosen)
+                r = bl_err(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
+        if (r < 0) {
+                json_object_put(idx);
+                return r;
+        }
+        if (!s->tag) {
+                json_object *ann = jget(chosen, "annotations");
+                const char *t = jstr(ann, "io.containerd.image.name") ? jstr(ann, "io.containerd.image.name")
+                                                                        : jstr(ann, "org.opencontainers.image.ref.name");
+                s->tag = t ? strdup(t) : NULL;
+        }
+        /* the manifest blob: checked, then read (an index inside: take linux/amd64) */
+        char want[72];
+        snprintf(want, sizeof(want), "%s", jstr(chosen, "digest") ? jstr(chosen, "digest") : "");
+        json_object_put(idx);
+        json_object *man = NULL;
+        for (int depth = 0; depth < 2; depth++) {
+                _cleanup_free_ char *mp = blob_path(ctx, s->dir, want, what);
+                char got[72];
+                if (!mp)
+                        return -EBADMSG;
+                if (digest_file(mp, got) < 0)
+                        return bl_err(ctx, ENOENT, "%s: manifest blob %s is missing", what, want);
+                if (strcmp(got, want) != 0)
+                        return bl_err(ctx, EBADMSG, "%s: manifest %s does not match its digest (tampered)", what, want);
+                man = load_json(ctx, mp, what);
+                if (!man)
+                        return -EBADMSG;
+                json_object *sub = jget(man, "manifests");
+                if (!sub)
+                        break;
+                const char *next = NULL;
+                for (size_t i = 0; i < json_object_array_length(sub); i++) {
+                        json_object *p = jget(json_object_array_get_idx(sub, i), "platform");
+                        const char *arch = jstr(p, "architecture");
+                        if (!next || (arch && strcmp(arch, "amd64") == 0))
+                                next = jstr(json_object_array_get_idx(sub, i), "digest");
+                }
+                snprintf(want, sizeof(want), "%s", next ? next : "");
+                json_object_put(man);
+                man = NULL;
+        }
+        if (!man)
+                return bl_err(ctx, EBADMSG, "%s: nested indexes too deep", what);
+        const char *cd = jstr(jget(man, "config"), "digest");
+        if (!(s->config_path = blob_path(ctx, s->dir, cd, what))) {
+                json_object_put(man);
+                return -EBADMSG;
+        }
+        snprintf(s->config_digest, sizeof(s->config_digest), "%s", cd);
+        json_object *layers = jget(man, "layers");
+        for (size_t i = 0; layers && i < json_object_array_length(layers); i++) {
+                if (s->nlayers == MAX_LAYERS) {
+                        r = bl_err(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
+                        break;
+                }
+                const char *d = jstr(json_object_array_get_idx(layers, i), "digest");
+                struct layer *l = &s->layers[s->nlayers];
+                if (!(l->path = blob_path(ctx, s->dir, d, what))) {
+                        r = -EBADMSG;
+                        break;
+                }
+                snprintf(l->digest, sizeof(l->digest), "%s", d);
+                s->nlayers++;
+        }
+        json_object_put(man);
+        s->format = "oci";
+        return r;
+}
+
+/* Unpacks an archive (docker-archive or OCI archive) into dir. */
+static int unpack(bl_ctx *ctx, const char *file, const char *dir, const char *what)
+{
+        struct archive *a = archive_read_new();
+        struct archive *w = archive_write_disk_new();
+        int r = 0, st;
+        archive_read_support_filter_all(a);
+        archive_read_support_format_tar(a);
+        archive_read_support_format_gnutar(a);
+        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+        if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
+                r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
+                goto out;
+        }
+        struct archive_entry *e;
+        while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+                /* only files and folders: an archive's links are never followed */
+                int type = archive_entry_filetype(e);
+                if (type != AE_IFREG && type != AE_IFDIR)
+                        continue;
+                const char *name = archive_entry_pathname(e);
+                if (name[0] == '/' || strstr(name, "..")) {
+                        r = bl_err(ctx, EPERM, "%s: entry \"%s\" leaves the archive", what, name);
+                        goto out;
+                }
+                _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, name);
+                archive_entry_set_pathname(e, full);
+                archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
+                if (archive_write_header(w, e) != ARCHIVE_OK) {
+                        r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(w));
+                        goto out;
+                }
+                const void *buf;
+                size_t size;
+                int64_t off;
+                while ((st = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+                        archive_write_data_block(w, buf, size, off);
+                archive_write_finish_entry(w);
+                bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), 0);
+        }
+        if (st != ARCHIVE_EOF)
+                r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
+out:
+        archive_read_free(a);
+        archive_write_free(w);
+        return r;
+}
+
+static int verify(bl_ctx *ctx, struct source *s, json_object *config, const char *what)
+{
+        char got[72];
+        if (*s->config_digest) {
+                if (digest_file(s->config_path, got) < 0 || strcmp(got, s->config_digest) != 0)
+                        return bl_err(ctx, EBADMSG, "%s: config does not match its digest %s (tampered)", what, s->config_digest);
+        }
+        json_object *diff = jget(jget(config, "rootfs"), "diff_ids");
+        size_t ndiff = diff && json_object_is_type(diff, json_type_array) ? json_object_array_length(diff) : 0;
+        if (ndiff != s->nlayers)
+                return bl_err(ctx, EBADMSG, "%s: the config names %zu layers, the manifest %zu", what, ndiff, s->nlayers);
+        for (size_t i = 0; i < s->nlayers; i++) {
+                struct layer *l = &s->layers[i];
+                snprintf(l->diff_id, sizeof(l->diff_id), "%s", json_object_get_string(json_object_array_get_idx(diff, i)));
+                if (*l->digest) {
+                        if (digest_file(l->path, got) < 0)
+                                return bl_err(ctx, ENOENT, "%s: layer %zu (%s) is missing", what, i + 1, l->digest);
+                        if (strcmp(got, l->digest) != 0)
+                                return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its digest (tampered)", what, i + 1, l->digest);
+                }
+                /* the uncompressed content must be what the config says */
+                if (digest_uncompressed(l->path, got) < 0)
+                        return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) cannot be read", what, i + 1, l->path + strlen(s->dir) + 1);
+                if (strcmp(got, l->diff_id) != 0)
+                        return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its diff_id %.19s… (tampered)", what, i + 1,
+                                      l->path + strlen(s->dir) + 1, l->diff_id);
+                bl_progress(ctx, "verify", i + 1, s->nlayers);
+        }
+        return 0;
+}
+
+static void config_keys(json_object *config, struct source *s, bl_record *out)
+{
+        json_object *c = jget(config, "config");
+        static const struct { const char *json, *key; } arrays[] = {
+                { "Entrypoint", "entrypoint" }, { "Cmd", "cmd" }, { "Env", "env" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
+                json_object *v = jget(c, arrays[i].json);
+                if (v && json_object_is_type(v, json_type_array))
+                        record_set(out, arrays[i].key, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        }
+        if (jstr(c, "WorkingDir") && *jstr(c, "WorkingDir"))
+                record_set(out, "workdir", jstr(c, "WorkingDir"));
+        if (jstr(c, "User") && *jstr(c, "User"))
+                record_set(out, "user", jstr(c, "User"));
+        json_object *ports = jget(c, "ExposedPorts");
+        if (ports && json_object_is_type(ports, json_type_object)) {
+                json_object *a = json_object_new_array();
+                json_object_object_foreach(ports, k, v) {
+                        (void) v;
+                        json_object_array_add(a, json_object_new_string(k));
+                }
+                record_set(out, "exposed_ports", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+                json_object_put(a);
+        }
+        json_object *labels = jget(c, "Labels");
+        if (labels && json_object_is_type(labels, json_type_object))
+                record_set(out, "labels", json_object_to_json_string_ext(labels, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        if (s->tag)
+                record_set(out, "tag", s->tag);
+        if (*s->config_digest)
+                record_set(out, "digest", s->config_digest);
+        record_set(out, "format", s->format);
+}
+
+BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, const bl_image_config *cfg)
+{
+        bl_clear(ctx);
+        int r = bl_name_check(ctx, "image", name);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (!path || stat(path, &st) < 0)
+                return bl_err(ctx, ENOENT, "image \"%s\": cannot read \"%s\": %s", name, path ? path : "", strerror(errno));
+        const char *tag = cfg ? cfg->tag : NULL;
+        uint64_t size = cfg ? cfg->size : 0;
+        if ((r = store_init(ctx)) < 0 || (r = image_reserve(ctx, name, "import")) < 0)
+                return r;
+        char what[512];
+        snprintf(what, sizeof(what), "image \"%s\": %s", name, path);
+        _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
+        _cleanup_free_ char *rootfs = NULL, *oci = NULL, *docker = NULL;
+        _cleanup_record_ bl_record *keys = record_new();
+        struct source s = { 0 };
+        json_object *config = NULL;
+        bool made = false;
+        if (!work || !mkdtemp(work)) {
+                r = bl_err(ctx, errno ? errno : ENOMEM, "image \"%s\": cannot make a work folder", name);
+                goto out;
+        }
+        made = true;
+        rootfs = bl_asprintf("%s/rootfs", work);
+        mkdir(rootfs, 0755);
+        if (S_ISDIR(st.st_mode))
+                s.dir = strdup(path);
+        else {
+                s.dir = bl_asprintf("%s/archive", work);
+                mkdir(s.dir, 0700);
+                if ((r = unpack(ctx, path, s.dir, what)) < 0)
+                        goto out;
+        }
+        oci = bl_asprintf("%s/index.json", s.dir);
+        docker = bl_asprintf("%s/manifest.json", s.dir);
+        if (!oci || !docker)
+                r = -ENOMEM;
+        else if (path_exists(docker))
+                r = read_docker(ctx, &s, tag, what);
+        else if (path_exists(oci))
+                r = read_oci(ctx, &s, tag, what);
+        else
+                r = bl_err(ctx, EBADMSG, "%s: neither a docker archive (manifest.json) nor an OCI layout (index.json)", what);
+        if (r < 0)
+                goto out;
+        if (!(config = load_json(ctx, s.config_path, what))) {
+                r = -EBADMSG;
+                goto out;
+        }
+        if ((r = verify(ctx, &s, config, what)) < 0)
+                goto out;
+        for (size_t i = 0; i < s.nlayers; i++) {
+                char lw[600];
+                snprintf(lw, sizeof(lw), "%s: layer %zu", what, i + 1);
+                if ((r = layer_apply(ctx, rootfs, s.layers[i].path, lw)) < 0)
+                        goto out;
+                bl_progress(ctx, "layers", i + 1, s.nlayers);
+        }
+        if ((r = staging_skeleton(ctx, rootfs)) < 0)
+                goto out;
+        if (!keys) {
+                r = -ENOMEM;
+                goto out;
+        }
+        config_keys(config, &s, keys);
+        record_set(keys, "source_arg", path);
+        r = image_commit_staging(ctx, name, rootfs, size, "import", keys);
+out:
+        if (config)
+                json_object_put(config);
+        source_free(&s);
+        free(s.dir);
+        if (made)
+                rm_rf(work);
+        if (r < 0)
+                image_unreserve(ctx, name);
+        return r;
+}
