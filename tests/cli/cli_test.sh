@@ -130,6 +130,19 @@ has out "^memory: 50331648" "update recorded"
 expect 0 "remove --force" -- bl container remove --force d1
 if [ -e "$R/containers/d1" ]; then ko "remove leaves no copy"; else ok "remove leaves no copy"; fi
 
+# --- export, import, commit
+expect 0 "container commit" -- bl container commit att committed
+expect 0 "image export docker" -- bl image export committed "$T/exp.tar" --tag blt/exp:1
+expect 0 "image export oci" -- bl image export committed "$T/exp-oci.tar" --format oci
+expect 2 "image export bad format" -- bl image export committed "$T/x.tar" --format zip
+expect 0 "image import docker" -- bl image import -i back "$T/exp.tar"
+expect 0 "image import oci" -- bl image import -i back-oci "$T/exp-oci.tar"
+expect 0 "imported image inspect" -- bl image inspect back
+has out '^tag: blt/exp:1' "imported tag recorded"
+expect 1 "import of garbage" -- bl image import -i junk /etc/hostname
+expect 1 "import of a missing file" -- bl image import -i junk "$T/nothing.tar"
+expect 42 "imported image runs the committed command" -- bl container create -i back -c fromback --attach
+
 # --- bridges (no kernel object is made by refused input)
 expect 1 "bridge bad address" -- bl bridge create -b bltbx -a 10.300.0.1/24
 expect 1 "bridge name too long" -- bl bridge create -b bltbridgewaytoolong -a 10.214.0.1/24
