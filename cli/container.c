@@ -95,7 +95,7 @@ static int parse_rate(struct cli *cli, const char *arg, bl_container_config *cfg
 enum {
         OPT_HOSTNAME = 1000, OPT_ATTACH, OPT_RM, OPT_NO_START, OPT_RESTART, OPT_MEMORY, OPT_CPUS, OPT_CPU_QUOTA,
         OPT_PIDS, OPT_DISK_R, OPT_DISK_W, OPT_DEV_ALLOW, OPT_DEV_DENY, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED,
-        OPT_SECCOMP, OPT_JSON, OPT_ALL, OPT_FORCE, OPT_TAIL, OPT_ENTRYPOINT,
+        OPT_SECCOMP, OPT_JSON, OPT_ALL, OPT_FORCE, OPT_TAIL, OPT_ENTRYPOINT, OPT_USERNS, OPT_USERNS_RANGE,
 };
 
 static const struct option limit_opts[] = {
@@ -168,6 +168,8 @@ static int container_create(struct cli *cli, int argc, char **argv)
                 { "privileged", no_argument, NULL, OPT_PRIVILEGED },
                 { "seccomp", required_argument, NULL, OPT_SECCOMP },
                 { "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+                { "userns", no_argument, NULL, OPT_USERNS },
+                { "userns-range", required_argument, NULL, OPT_USERNS_RANGE },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -267,6 +269,17 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         }
                         break;
                 case OPT_PRIVILEGED: bl_container_config_set_privileged(cfg, 1); break;
+                case OPT_USERNS: bl_container_config_set_userns(cfg, 1, 0, 0); break;
+                case OPT_USERNS_RANGE: {
+                        unsigned long start, count;
+                        char tail;
+                        if (sscanf(optarg, "%lu:%lu%c", &start, &count, &tail) != 2 || start > UINT32_MAX || count > UINT32_MAX ||
+                            bl_container_config_set_userns(cfg, 1, (uint32_t) start, (uint32_t) count) < 0 || count == 0) {
+                                ret = usage_error("container", "--userns-range \"%s\": expected START:COUNT such as 100000:65536", optarg);
+                                goto out;
+                        }
+                        break;
+                }
                 case OPT_ENTRYPOINT: {
                         char *ep[] = { optarg, NULL };
                         if (bl_container_config_set_entrypoint(cfg, ep) < 0) {

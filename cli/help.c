@@ -26,6 +26,7 @@ static const struct {
           "      --disk-read-bps [DEV:]RATE  --disk-write-bps [DEV:]RATE\n"
           "      --device-allow RULE  --device-deny RULE  (RULE: \"c 1:3 rwm\")\n"
           "      --cap-add CAP  --cap-drop CAP  --privileged  --seccomp unconfined\n"
+          "      --userns [--userns-range START:COUNT]\n"
           "baleine container start NAME [--attach]\n"
           "baleine container list [--all] [--json]\n"
           "baleine container inspect NAME [--json]\n"

@@ -176,6 +176,10 @@ int bl_container_config_drop_cap(bl_container_config *cfg, const char *cap);
 int bl_container_config_set_privileged(bl_container_config *cfg, int privileged);
 /* Turns the default seccomp filter off (unconfined) or on. */
 int bl_container_config_set_seccomp(bl_container_config *cfg, int enabled);
+/* Runs the container in a user namespace: its root is host id `start`
+ * for `count` ids (count 0: root's first range in /etc/subuid and
+ * /etc/subgid); its disk is presented through an idmapped mount. */
+int bl_container_config_set_userns(bl_container_config *cfg, int enabled, uint32_t start, uint32_t count);
 /* Start the program on a terminal (see BL_START_TTY). */
 int bl_container_config_set_tty(bl_container_config *cfg, int tty);
 

@@ -194,6 +194,16 @@ BL_EXPORT int bl_container_config_set_privileged(bl_container_config *c, int p) 
 BL_EXPORT int bl_container_config_set_seccomp(bl_container_config *c, int on) { c->seccomp = !!on; return 0; }
 BL_EXPORT int bl_container_config_set_tty(bl_container_config *c, int tty) { c->tty = !!tty; return 0; }
 
+BL_EXPORT int bl_container_config_set_userns(bl_container_config *c, int enabled, uint32_t start, uint32_t count)
+{
+        if (enabled && count && (start == 0 || count < 1 || (uint64_t) start + count > UINT32_MAX))
+                return -EINVAL;
+        c->userns = !!enabled;
+        c->userns_start = start;
+        c->userns_count = count;
+        return 0;
+}
+
 BL_EXPORT int bl_exec_config_new(bl_exec_config **ret)
 {
         bl_exec_config *c = calloc(1, sizeof(*c));

@@ -5,6 +5,7 @@
 #include "container.h"
 #include "disk/disk.h"
 #include "image/image.h"
+#include "runtime/runtime.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -101,6 +102,19 @@ static int fill_record(bl_ctx *ctx, const char *name, const bl_container_config 
         record_set(rec, "seccomp", cfg->seccomp == 0 || cfg->privileged == 1 ? "unconfined" : "default");
         if (cfg->tty)
                 record_set(rec, "tty", "yes");
+        if (cfg->userns) {
+                uid_t start = cfg->userns_start, gstart;
+                uint32_t count = cfg->userns_count, gcount;
+                if (!count) {
+                        if (userns_subid_range("/etc/subuid", "root", &start, &count) < 0 ||
+                            userns_subid_range("/etc/subgid", "root", &gstart, &gcount) < 0)
+                                return bl_err(ctx, ENOENT, "container \"%s\": --userns: no range for root in /etc/subuid and "
+                                                           "/etc/subgid; add one or give --userns-range START:COUNT", name);
+                        if (gstart != start || gcount != count)
+                                return bl_err(ctx, EINVAL, "container \"%s\": --userns: root's ranges in /etc/subuid and /etc/subgid differ", name);
+                }
+                record_setf(rec, "userns", "%u %u", (unsigned) start, count);
+        }
         return limits_to_record(ctx, cfg, rec);
 }
 
@@ -139,7 +153,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 goto fail;
         }
         rm_rf(dir);
-        if (mkdir(dir, 0700) < 0) {
+        if (mkdir(dir, 0711) < 0) {
                 r = bl_err(ctx, errno, "container \"%s\": cannot create %s: %m", name, dir);
                 goto fail;
         }

@@ -35,6 +35,7 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
                 return r;
         spec.pidfd = pidfd;
         spec.cgroup_procs = procs;
+        spec.userns = bl_record_get(rec, "userns") != NULL;
         spec.prog.argv = cfg->argv;
         spec.prog.envp = env;
         spec.prog.workdir = cfg->workdir ? cfg->workdir : bl_record_get(rec, "workdir");

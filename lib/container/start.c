@@ -223,6 +223,12 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         spec.prog.envp = env;
         spec.prog.workdir = bl_record_get(rec, "workdir");
         spec.child_hook = hook.n ? configure_network : NULL;
+        const char *ns = bl_record_get(rec, "userns");
+        unsigned ns_start, ns_count;
+        if (ns && sscanf(ns, "%u %u", &ns_start, &ns_count) == 2) {
+                spec.userns_start = ns_start;
+                spec.userns_count = ns_count;
+        }
         spec.hook_data = &hook;
 
         if ((r = runtime_spawn(ctx, &spec, &child)) < 0)
@@ -254,7 +260,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         saved_starting = true;
         bl_fault("container-start-recorded");
         int code = 125;
-        if ((r = runtime_release(ctx, &child, &code)) < 0) {
+        if ((r = runtime_release(ctx, &spec, &child, &code)) < 0) {
                 bl_err_wrap(ctx, r, "container \"%s\"", name);
                 if (code == 126 || code == 127) {
                         /* the program could not start: its init records the status and ends */

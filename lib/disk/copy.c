@@ -98,8 +98,9 @@ int disk_copy(bl_ctx *ctx, const char *src, const char *dst, copy_method *ret_me
                 else
                         r = copy_data(ctx, in, out, st.st_size, &m);
         }
-        if (r == 0 && fsync(out) < 0)
-                r = -errno;
+        /* no fsync: like cp, the data reaches the disk with the kernel's
+         * writeback; what must survive a crash is the manifest, which is
+         * written after the rename, atomically and synced */
         if (r < 0) {
                 unlink(dst);
                 if (r == -ENOSPC)

@@ -21,9 +21,17 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd)
                         snprintf(err, sizeof(err), "cannot join cgroup %s: %s", *p, strerror(errno));
                         report_and_exit(report_fd, errno, 126, err);
                 }
-        if (setns(spec->pidfd, CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP) < 0) {
+        int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP |
+                    (spec->userns ? CLONE_NEWUSER : 0);
+        if (setns(spec->pidfd, flags) < 0) {
                 int e = errno;
                 snprintf(err, sizeof(err), "cannot join its namespaces: %s", strerror(e));
+                report_and_exit(report_fd, e, 126, err);
+        }
+        /* in its user namespace, become its root (the host's root is not mapped there) */
+        if (spec->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+                int e = errno;
+                snprintf(err, sizeof(err), "cannot become root of its user namespace: %s", strerror(e));
                 report_and_exit(report_fd, e, 126, err);
         }
         /* the new pid namespace applies to children only */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -90,12 +91,17 @@ static int mask_paths(char *err, size_t errlen)
         return 0;
 }
 
-int rootfs_setup(const struct run_spec *spec, char *err, size_t errlen)
+int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size_t errlen)
 {
         /* nothing we mount may propagate back to the host */
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 FAIL("cannot make mounts private: %s", strerror(errno));
-        if (mount(spec->loop_dev, spec->mountpoint, "ext4", MS_NODEV, NULL) < 0)
+        if (root_mount_fd >= 0) {
+                /* made and idmapped by the parent, attached here */
+                if (syscall(SYS_move_mount, root_mount_fd, "", AT_FDCWD, spec->mountpoint, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        FAIL("cannot attach the idmapped root on %s: %s", spec->mountpoint, strerror(errno));
+                close(root_mount_fd);
+        } else if (mount(spec->loop_dev, spec->mountpoint, "ext4", MS_NODEV, NULL) < 0)
                 FAIL("cannot mount %s on %s: %s", spec->loop_dev, spec->mountpoint, strerror(errno));
         if (chdir(spec->mountpoint) < 0)
                 FAIL("cannot enter %s: %s", spec->mountpoint, strerror(errno));

@@ -41,6 +41,11 @@ struct run_spec {
         int log_fd, log_old_fd;
         uint64_t log_max;
         int status_fd;                  /* exit-status, written by the init */
+        /* User namespace: container root is host uid/gid userns_start, for
+         * userns_count ids; 0 count: none.  The root filesystem is then an
+         * idmapped mount made by the parent and handed to the child. */
+        uid_t userns_start;
+        uint32_t userns_count;
 
         /* Called in the child, inside its namespaces, before pivot_root
          * (network set-up).  Returns 0 or -errno. */
@@ -58,8 +63,22 @@ struct run_child {
  * waits until runtime_release(). */
 int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *ret);
 /* Lets the child go on; waits until the program has been executed (0) or
- * has failed to start (-errno, message in ctx; *ret_exit_code 126/127). */
-int runtime_release(bl_ctx *ctx, struct run_child *child, int *ret_exit_code);
+ * has failed to start (-errno, message in ctx; *ret_exit_code 126/127).
+ * With a user namespace it first maps the child's ids and hands it its
+ * idmapped root filesystem. */
+int runtime_release(bl_ctx *ctx, const struct run_spec *spec, struct run_child *child, int *ret_exit_code);
+
+/* userns.c */
+/* Writes uid_map and gid_map of pid: 0 → start, count ids. */
+int userns_map(bl_ctx *ctx, pid_t pid, uid_t start, uint32_t count);
+/* A detached mount of the ext4 filesystem on dev, idmapped with pid's user
+ * namespace (fsopen/fsmount, mount_setattr). */
+int userns_idmapped_mount(bl_ctx *ctx, const char *dev, pid_t pid, int *ret_fd);
+/* The first range of `user` in an /etc/subuid-like file. */
+int userns_subid_range(const char *file, const char *user, uid_t *ret_start, uint32_t *ret_count);
+/* SCM_RIGHTS over the sync socket */
+int send_fd(int sock, char tag, int fd);
+int recv_fd(int sock, char *ret_tag, int *ret_fd);
 /* Kills and reaps a child that has not been released or failed. */
 void runtime_abort(struct run_child *child);
 
@@ -84,7 +103,7 @@ uint64_t caps_all(void);
 int cap_from_name(const char *name, uint64_t *ret_mask);
 
 /* rootfs.c: in the child */
-int rootfs_setup(const struct run_spec *spec, char *err, size_t errlen);
+int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size_t errlen);
 
 /* init.c: becomes PID 1; never returns */
 _Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd);
@@ -99,6 +118,7 @@ int proc_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
  * cgroup_procs are files the new process writes its pid to first. */
 struct exec_spec {
         int pidfd;
+        bool userns;            /* join its user namespace too, as its root */
         char **cgroup_procs;
         struct run_program prog;
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -18,11 +19,16 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock)
 {
         char err[256] = "";
         char go;
+        int root_fd = -1;
         /* die with the parent until released: nothing half-made survives it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (read(sock, &go, 1) != 1)
+        if (recv_fd(sock, &go, &root_fd) < 0)
                 _exit(125);
         prctl(PR_SET_PDEATHSIG, 0);
+        /* the maps are written now: become the namespace's root, which is an
+         * unprivileged id of the host */
+        if (spec->userns_count && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                report_and_exit(sock, errno, 125, "cannot become root of its user namespace");
         /* detached: no terminal's signals or hang-up reach it */
         if (spec->prog.stdio[0] < 0 && spec->prog.pty_slave < 0)
                 setsid();
@@ -34,7 +40,7 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock)
                 report_and_exit(sock, errno, 125, "cannot set the hostname");
         if (spec->child_hook && spec->child_hook(spec->hook_data, err, sizeof(err)) < 0)
                 report_and_exit(sock, EIO, 125, err);
-        if (rootfs_setup(spec, err, sizeof(err)) < 0)
+        if (rootfs_setup(spec, root_fd, err, sizeof(err)) < 0)
                 report_and_exit(sock, EIO, 125, err);
 
         int relay[2] = { -1, -1 };
@@ -65,7 +71,8 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
                 return bl_err(ctx, errno, "container \"%s\": socketpair: %m", spec->name);
         int pidfd = -1;
         struct clone_args args = {
-                .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD,
+                .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+                         (spec->userns_count ? CLONE_NEWUSER : 0),
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
         };
@@ -87,12 +94,18 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
         return 0;
 }
 
-int runtime_release(bl_ctx *ctx, struct run_child *child, int *ret_exit_code)
+int runtime_release(bl_ctx *ctx, const struct run_spec *spec, struct run_child *child, int *ret_exit_code)
 {
-        char go = 'g';
-        if (write(child->sync_fd, &go, 1) != 1)
+        _cleanup_close_ int root_fd = -1;
+        int r;
+        if (spec->userns_count) {
+                if ((r = userns_map(ctx, child->pid, spec->userns_start, spec->userns_count)) < 0 ||
+                    (r = userns_idmapped_mount(ctx, spec->loop_dev, child->pid, &root_fd)) < 0)
+                        return r;
+        }
+        if (send_fd(child->sync_fd, 'g', root_fd) < 0)
                 return bl_err(ctx, errno ? errno : EPIPE, "its first process died before it could start");
-        int r = report_read(ctx, child->sync_fd, RELEASE_TIMEOUT_MS, ret_exit_code);
+        r = report_read(ctx, child->sync_fd, RELEASE_TIMEOUT_MS, ret_exit_code);
         close(child->sync_fd);
         child->sync_fd = -1;
         return r;

@@ -42,6 +42,14 @@ int store_init(bl_ctx *ctx)
                 if (r < 0)
                         return bl_err(ctx, r, "state root \"%s\": cannot create %s: %s", ctx->root, dirs[i], strerror(-r));
         }
+        /* searchable, not readable: the root of a user namespace (an
+         * unprivileged host id) reaches its own mount point and hosts file */
+        static const char *const traversed[] = { "", "containers", "bridges" };
+        for (size_t i = 0; i < ARRAY_SIZE(traversed); i++) {
+                _cleanup_free_ char *p = store_path(ctx, "%s", traversed[i]);
+                if (p)
+                        chmod(p, 0711);
+        }
         return 0;
 }
 

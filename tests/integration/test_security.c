@@ -2,6 +2,7 @@
 /* Escape attempts from inside a container, as root inside: each refused by
  * default, and the difference --privileged makes. */
 #include <sys/stat.h>
+#include <time.h>
 
 #include "helpers.h"
 
@@ -94,6 +95,82 @@ START_TEST(test_confinement_state)
 }
 END_TEST
 
+START_TEST(test_userns)
+{
+        bl_container_config *cfg = shell_config("");
+        ck_assert_int_eq(bl_container_config_set_userns(cfg, 1, 300000, 65536), 0);
+        start_shell("bltuserns", "id -u > /tmp/inside; echo made > /tmp/made; exec sleep 100", cfg);
+        bl_container_config_free(cfg);
+        nanosleep(&(struct timespec) { 0, 400 * 1000 * 1000 }, NULL);
+        char *pid = inspect_key("bltuserns", "pid");
+        char *status = bl_asprintf("/proc/%s/status", pid), *made = bl_asprintf("/proc/%s/root/tmp/made", pid);
+        char *inside = bl_asprintf("/proc/%s/root/tmp/inside", pid), *text = NULL;
+        /* root inside ... */
+        ck_assert_int_eq(read_file(inside, &text, NULL), 0);
+        ck_assert_str_eq(text, "0\n");
+        free(text);
+        /* ... is an unprivileged id outside, and so are the files it makes */
+        ck_assert_int_eq(read_file(status, &text, NULL), 0);
+        ck_assert_msg(strstr(text, "Uid:\t300000\t300000"), "%s", text);
+        free(text);
+        struct stat st;
+        ck_assert_int_eq(stat(made, &st), 0);
+        ck_assert_uint_eq(st.st_uid, 300000);
+        ck_assert_uint_eq(st.st_gid, 300000);
+        /* exec joins the namespace as its root */
+        char *out;
+        char *id[] = { (char *) "id", (char *) "-u", NULL };
+        ck_assert_int_eq(exec_capture("bltuserns", id, &out), 0);
+        ck_assert_str_eq(out, "0\n");
+        free(out);
+        free(pid);
+        free(status);
+        free(made);
+        free(inside);
+        /* the denied operations stay denied */
+        if (path_exists(probe_path())) {
+                static const char *const attempts[] = { "mount", "module", "keyctl", "sysrq", "blockdev", "userns" };
+                for (size_t i = 0; i < ARRAY_SIZE(attempts); i++) {
+                        bl_container_config *c;
+                        bl_container_config_new(&c);
+                        bl_container_config_set_image(c, "base");
+                        bl_container_config_set_userns(c, 1, 300000, 65536);
+                        char *argv[] = { (char *) "/bin/blt-probe", (char *) attempts[i], NULL };
+                        bl_container_config_set_argv(c, argv);
+                        ck_assert_int_eq(bl_container_create(ctx, "bltnsprobe", c), 0);
+                        ck_assert_int_eq(bl_container_start(ctx, "bltnsprobe", 0, NULL), 0);
+                        wait_exited("bltnsprobe", 20);
+                        char *log, *o = NULL;
+                        bl_container_log_path(ctx, "bltnsprobe", &log);
+                        read_file(log, &o, NULL);
+                        ck_assert_msg(o && strncmp(o, "DENIED", 6) == 0, "userns %s: %s", attempts[i], o ? o : "");
+                        free(o);
+                        free(log);
+                        bl_container_remove(ctx, "bltnsprobe", 1);
+                        bl_container_config_free(c);
+                }
+        }
+}
+END_TEST
+
+START_TEST(test_userns_no_range)
+{
+        if (path_exists("/etc/subuid")) {
+                char *s = NULL;
+                read_file("/etc/subuid", &s, NULL);
+                bool has_root = s && (startswith(s, "root:") || strstr(s, "\nroot:"));
+                free(s);
+                if (has_root)
+                        return;
+        }
+        bl_container_config *cfg = shell_config("true");
+        bl_container_config_set_userns(cfg, 1, 0, 0);
+        ck_assert_int_eq(bl_container_create(ctx, "bltnorange", cfg), -ENOENT);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "/etc/subuid"));
+        bl_container_config_free(cfg);
+}
+END_TEST
+
 Suite *suite_security(void);
 Suite *suite_security(void)
 {
@@ -104,6 +181,8 @@ Suite *suite_security(void)
         tcase_add_test(tc, test_defaults_deny);
         tcase_add_test(tc, test_privileged_differs);
         tcase_add_test(tc, test_confinement_state);
+        tcase_add_test(tc, test_userns);
+        tcase_add_test(tc, test_userns_no_range);
         suite_add_tcase(s, tc);
         return s;
 }
