@@ -161,7 +161,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         bl_clear(ctx);
         _cleanup_record_ bl_record *img = NULL;
         int r = image_load(ctx, name, &img);
-        if (r < 0)
+        if (r < 0 || (r = lazylibs_check(ctx, "image export")) < 0)
                 return r;
         if (!file || !*file)
                 return bl_err(ctx, EINVAL, "image \"%s\": no output file given", name);

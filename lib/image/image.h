@@ -30,6 +30,10 @@ int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char 
 char *argv_to_json(char *const argv[]);
 int argv_from_json(const char *json, char ***ret);
 
+/* lazylibs.c: loads libarchive and libcrypto; an error naming the
+ * package when they cannot be. */
+int lazylibs_check(bl_ctx *ctx, const char *what);
+
 /* digest.c: "sha256:<hex>" */
 int digest_buffer(const void *data, size_t len, char out[72]);
 int digest_file(const char *path, char out[72]);

@@ -380,6 +380,8 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         struct stat st;
         if (!path || stat(path, &st) < 0)
                 return bl_err(ctx, ENOENT, "image \"%s\": cannot read \"%s\": %s", name, path ? path : "", strerror(errno));
+        if ((r = lazylibs_check(ctx, "image import")) < 0)
+                return r;
         const char *tag = cfg ? cfg->tag : NULL;
         uint64_t size = cfg ? cfg->size : 0;
         if ((r = store_init(ctx)) < 0 || (r = image_reserve(ctx, name, "import")) < 0)

@@ -166,6 +166,9 @@ static bool entry_path_safe(const char *p)
 
 int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
 {
+        int lr = lazylibs_check(ctx, "image source tarball");
+        if (lr < 0)
+                return lr;
         struct archive *a = archive_read_new();
         struct archive *w = archive_write_disk_new();
         int r = 0;
