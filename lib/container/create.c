@@ -143,6 +143,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                         return r;
         }
         bl_fault("container-create-reserved");
+        bl_trace(ctx, "create: reserved");
 
         _cleanup_free_ char *src = image_file(ctx, cfg->image);
         _cleanup_free_ char *dir = container_dir(ctx, name);
@@ -162,6 +163,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 goto fail;
         }
         bl_fault("container-create-copied");
+        bl_trace(ctx, "create: copied");
         if (rename(partial, disk) < 0) {
                 r = bl_err(ctx, errno, "container \"%s\": %m", name);
                 goto fail;
@@ -175,6 +177,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
                         goto fail;
         }
+        bl_trace(ctx, "create: recorded");
         bl_log(ctx, BL_LOG_INFO, "container \"%s\": created from image \"%s\"", name, cfg->image);
         return 0;
 

@@ -43,6 +43,7 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
         spec.prog.stdio[1] = 1;
         spec.prog.stdio[2] = 2;
         spec.prog.pty_slave = -1;
+        spec.prog.go_fd = -1;
         if (cfg->tty) {
                 master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
                 if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !ptsname(master) ||
@@ -95,6 +96,7 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
                 if (errno != EINTR)
                         return bl_err(ctx, errno, "process %d: waitpid: %m", (int) p->pid);
         int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+        bl_trace(ctx, "wait: ended");
         if (p->container) {
                 _cleanup_unlock_ int lock = -1;
                 _cleanup_record_ bl_record *rec = NULL;
@@ -104,6 +106,7 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
                         if (status)
                                 exit_status_read(status, &code, &sig);
                         container_finalize(ctx, rec, NULL);
+                        bl_trace(ctx, "wait: finalized");
                 }
         }
         if (ret_status)

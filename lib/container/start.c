@@ -141,6 +141,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 return r;
         spec.prog.stdio[0] = spec.prog.stdio[1] = spec.prog.stdio[2] = -1;
         spec.prog.pty_slave = -1;
+        spec.prog.go_fd = -1;
         if (flags & BL_START_TTY) {
                 if ((r = open_pty(ctx, name, &master, &slave)) < 0)
                         return r;
@@ -167,6 +168,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         if ((r = loop_attach(ctx, disk, false, &loop_fd, &loop_nr)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         bl_fault("container-start-loop");
+        bl_trace(ctx, "start: loop device");
         char loop_dev[32];
         snprintf(loop_dev, sizeof(loop_dev), "/dev/loop%d", loop_nr);
 
@@ -191,6 +193,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         }
         cg_made = true;
         bl_fault("container-start-cgroup");
+        bl_trace(ctx, "start: cgroup");
 
         for (size_t i = 0; i < network_count(rec); i++) {
                 _cleanup_free_ char *br = NULL, *hostif = NULL;
@@ -236,6 +239,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         if ((r = cgroup_attach(ctx, &cgh, name, child.pid)) < 0)
                 goto fail;
         bl_fault("container-start-spawned");
+        bl_trace(ctx, "start: cloned");
         for (size_t i = 0; i < hook.n; i++) {
                 _cleanup_free_ char *br = NULL;
                 uint32_t a;
@@ -259,6 +263,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         }
         saved_starting = true;
         bl_fault("container-start-recorded");
+        bl_trace(ctx, "start: recorded");
         int code = 125;
         if ((r = runtime_release(ctx, &spec, &child, &code)) < 0) {
                 bl_err_wrap(ctx, r, "container \"%s\"", name);
@@ -291,6 +296,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         if (hook.n)
                 hosts_refresh(ctx);
         limits_free(&lim);
+        bl_trace(ctx, "start: running");
 
         if (ret && (flags & (BL_START_ATTACH | BL_START_TTY))) {
                 bl_process *p = calloc(1, sizeof(*p));

@@ -128,6 +128,7 @@ BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
                 bl_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove %s: %s", name, dir, strerror(-r));
         if (network_count(rec))
                 hosts_refresh(ctx);
+        bl_trace(ctx, "remove: done");
         bl_log(ctx, BL_LOG_INFO, "container \"%s\": removed", name);
         return 0;
 }

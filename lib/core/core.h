@@ -25,6 +25,7 @@ struct bl_ctx {
         void *log_data;
         bl_progress_fn progress_fn;
         void *progress_data;
+        uint64_t t0_usec;       /* monotonic, at creation: for bl_trace */
 };
 
 static inline void freep(void *p) { free(*(void **)p); }
@@ -54,6 +55,9 @@ int bl_err_wrap(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
 bool bl_has_err(const bl_ctx *ctx);
 void bl_log(bl_ctx *ctx, int prio, const char *fmt, ...) _printf_(3, 4);
 void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total);
+/* A debug log line "<step> at +N.N ms" (time since the context was made):
+ * where the time of an operation goes (BALEINE_DEBUG=1 on the CLI). */
+void bl_trace(bl_ctx *ctx, const char *step);
 
 /* Fault injection for crash-consistency tests: when BALEINE_FAULT equals
  * `step`, the process is killed with SIGKILL right there. */

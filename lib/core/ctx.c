@@ -1,12 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core.h"
 
 BL_EXPORT const char *bl_version(void)
 {
         return BL_VERSION;
+}
+
+static uint64_t mono_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+void bl_trace(bl_ctx *ctx, const char *step)
+{
+        if (ctx && ctx->log_fn)
+                bl_log(ctx, BL_LOG_DEBUG, "%s at +%.1f ms", step, (double) (mono_usec() - ctx->t0_usec) / 1000.0);
 }
 
 BL_EXPORT int bl_ctx_new(bl_ctx **ret, const char *root)
@@ -28,6 +42,7 @@ BL_EXPORT int bl_ctx_new(bl_ctx **ret, const char *root)
                 free(ctx);
                 return -ENOMEM;
         }
+        ctx->t0_usec = mono_usec();
         size_t n = strlen(ctx->root);
         while (n > 1 && ctx->root[n - 1] == '/')
                 ctx->root[--n] = 0;

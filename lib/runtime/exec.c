@@ -38,8 +38,11 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd)
         pid_t child = fork();
         if (child < 0)
                 report_and_exit(report_fd, errno, 126, "cannot fork");
-        if (child == 0)
-                program_exec(&spec->prog, report_fd);
+        if (child == 0) {
+                struct run_program prog = spec->prog;
+                prog.go_fd = -1;
+                program_exec(&prog, report_fd);
+        }
         /* the middle process holds nothing while it waits */
         for (int fd = 0; fd < 1024; fd++)
                 close(fd);

@@ -21,7 +21,7 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQ
  * handler; the handler never runs (the signals are blocked, read by signalfd). */
 static void no_op(int sig) { (void) sig; }
 
-static void rotate_if_needed(const struct run_spec *spec)
+static void rotate_if_needed(const struct init_params *spec)
 {
         struct stat st;
         if (spec->log_max == 0 || spec->log_old_fd < 0 || fstat(spec->log_fd, &st) < 0 ||
@@ -40,7 +40,7 @@ static void rotate_if_needed(const struct run_spec *spec)
         (void) !ftruncate(spec->log_fd, 0);
 }
 
-static bool relay(const struct run_spec *spec, int fd)
+static bool relay(const struct init_params *spec, int fd)
 {
         char buf[16384];
         ssize_t n = read(fd, buf, sizeof(buf));
@@ -57,19 +57,29 @@ static void write_status(int fd, int status)
 {
         if (fd < 0)
                 return;
-        char line[64];
-        int n;
-        if (WIFSIGNALED(status))
-                n = snprintf(line, sizeof(line), "signal %d\n", WTERMSIG(status));
-        else
-                n = snprintf(line, sizeof(line), "exit %d\n", WEXITSTATUS(status));
+        /* by hand: printf would pull most of stdio into the static init */
+        char line[32];
+        const char *word = WIFSIGNALED(status) ? "signal " : "exit ";
+        unsigned v = (unsigned) (WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        int n = (int) strlen(word);
+        memcpy(line, word, (size_t) n);
+        char digits[4];
+        int k = 0;
+        do
+                digits[k++] = (char) ('0' + v % 10);
+        while ((v /= 10) && k < 3);
+        while (k)
+                line[n++] = digits[--k];
+        line[n++] = '\n';
         (void) !ftruncate(fd, 0);
         (void) !pwrite(fd, line, (size_t) n, 0);
         fsync(fd);
 }
 
-_Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd)
+_Noreturn void init_run(const struct init_params *spec)
 {
+        pid_t program = spec->program;
+        int relay_fd = spec->relay_fd;
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
@@ -82,7 +92,7 @@ _Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
         /* keep only what the init needs: nothing else of the host */
-        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd };
+        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd, spec->go_fd };
         for (int fd = 0; fd < 1024; fd++) {
                 bool k = false;
                 for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
@@ -91,11 +101,17 @@ _Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd
                 if (!k)
                         close(fd);
         }
+        syscall(SYS_close_range, 1024U, ~0U, 0);
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         (void) devnull;
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_NAME, "baleine-init");
         security_drop_all();
+        /* only now may the program run: it cannot reach a dumpable init */
+        if (spec->go_fd >= 0) {
+                (void) !write(spec->go_fd, "g", 1);
+                close(spec->go_fd);
+        }
 
         int status = 0;
         bool program_done = false;

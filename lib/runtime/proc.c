@@ -17,7 +17,8 @@ int proc_starttime(pid_t pid, uint64_t *ret)
         if (!p)
                 return -EBADMSG;
         p++;
-        for (int field = 2; field < 22; field++) {
+        /* p is at the space before field 3; step to the one before field 22 */
+        for (int field = 3; field < 22; field++) {
                 p = strchr(p + 1, ' ');
                 if (!p)
                         return -EBADMSG;

@@ -64,6 +64,11 @@ static int resolve_user(struct run_security *sec, char *err, size_t errlen)
 _Noreturn void program_exec(const struct run_program *prog, int report_fd)
 {
         char err[256];
+        if (prog->go_fd >= 0) {
+                char go;
+                (void) !read(prog->go_fd, &go, 1);
+                close(prog->go_fd);
+        }
         setsid();
         if (prog->pty_slave >= 0) {
                 dup2(prog->pty_slave, 0);

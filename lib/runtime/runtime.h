@@ -27,6 +27,7 @@ struct run_program {
          * three and the controlling terminal */
         int stdio[3];
         int pty_slave;
+        int go_fd;              /* >= 0: wait for a byte on it before executing */
 };
 
 struct run_spec {
@@ -94,6 +95,10 @@ int report_read(bl_ctx *ctx, int fd, int timeout_ms, int *ret_exit_code);
 
 /* security.c: applied in the program's process just before execve */
 int security_apply(const struct run_security *sec, char *err, size_t errlen);
+/* caps.c */
+int capset_mask(uint64_t eff, uint64_t perm, uint64_t inh);
+uint64_t caps_current(void);
+int drop_bounding(uint64_t keep);
 /* Drops every capability (the init). */
 void security_drop_all(void);
 /* Docker's default capability mask */
@@ -105,8 +110,22 @@ int cap_from_name(const char *name, uint64_t *ret_mask);
 /* rootfs.c: in the child */
 int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size_t errlen);
 
-/* init.c: becomes PID 1; never returns */
-_Noreturn void init_run(const struct run_spec *spec, pid_t program, int relay_fd);
+#define BIT(c) (1ULL << (c))
+
+/* init.c: PID 1's loop; never returns.  Plain descriptors, so the static
+ * baleine-init program runs the same code. */
+struct init_params {
+        pid_t program;
+        int status_fd;
+        int log_fd, log_old_fd;
+        uint64_t log_max;
+        int relay_fd;           /* the program's output, or -1 */
+        int go_fd;              /* written once the init is ready; the program waits for it */
+};
+_Noreturn void init_run(const struct init_params *p);
+/* The static init to execute as PID 1 (its memory is not a copy of the
+ * caller's), or NULL: then the fork of the caller stays the init. */
+const char *init_binary(void);
 
 /* proc.c */
 /* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */

@@ -15,7 +15,35 @@
 
 #define RELEASE_TIMEOUT_MS 30000
 
-static _Noreturn void child_main(const struct run_spec *spec, int sock)
+static void keep_on_exec(int fd)
+{
+        if (fd >= 0)
+                fcntl(fd, F_SETFD, 0);
+}
+
+/* PID 1 becomes the static baleine-init (falls back to being it itself). */
+static _Noreturn void become_init(const struct init_params *p, int init_fd)
+{
+        if (init_fd >= 0) {
+                char a[7][24];
+                int fds[] = { p->status_fd, p->log_fd, p->log_old_fd, p->relay_fd, p->go_fd };
+                for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+                        keep_on_exec(fds[i]);
+                snprintf(a[0], sizeof(a[0]), "%d", (int) p->program);
+                snprintf(a[1], sizeof(a[1]), "%d", p->status_fd);
+                snprintf(a[2], sizeof(a[2]), "%d", p->log_fd);
+                snprintf(a[3], sizeof(a[3]), "%d", p->log_old_fd);
+                snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long) p->log_max);
+                snprintf(a[5], sizeof(a[5]), "%d", p->relay_fd);
+                snprintf(a[6], sizeof(a[6]), "%d", p->go_fd);
+                char *argv[] = { (char *) "baleine-init", a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL };
+                char *envp[] = { NULL };
+                fexecve(init_fd, argv, envp);
+        }
+        init_run(p);
+}
+
+static _Noreturn void child_main(const struct run_spec *spec, int sock, int init_fd)
 {
         char err[256] = "";
         char go;
@@ -43,15 +71,19 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock)
         if (rootfs_setup(spec, root_fd, err, sizeof(err)) < 0)
                 report_and_exit(sock, EIO, 125, err);
 
-        int relay[2] = { -1, -1 };
+        int relay[2] = { -1, -1 }, gop[2];
         if (spec->log_fd >= 0 && spec->prog.pty_slave < 0 && pipe2(relay, O_CLOEXEC) < 0)
                 report_and_exit(sock, errno, 125, "cannot create the output pipe");
+        if (pipe2(gop, O_CLOEXEC) < 0)
+                report_and_exit(sock, errno, 125, "cannot create a pipe");
 
         pid_t pid = fork();
         if (pid < 0)
                 report_and_exit(sock, errno, 125, "cannot fork the program");
         if (pid == 0) {
                 struct run_program prog = spec->prog;
+                close(gop[1]);
+                prog.go_fd = gop[0];
                 if (relay[1] >= 0) {
                         prog.stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
                         prog.stdio[1] = prog.stdio[2] = relay[1];
@@ -60,8 +92,13 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock)
         }
         if (relay[1] >= 0)
                 close(relay[1]);
+        close(gop[0]);
         close(sock);
-        init_run(spec, pid, relay[0]);
+        struct init_params p = {
+                .program = pid, .status_fd = spec->status_fd, .log_fd = spec->log_fd, .log_old_fd = spec->log_old_fd,
+                .log_max = spec->log_max, .relay_fd = relay[0], .go_fd = gop[1],
+        };
+        become_init(&p, init_fd);
 }
 
 int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *ret)
@@ -70,6 +107,8 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return bl_err(ctx, errno, "container \"%s\": socketpair: %m", spec->name);
         int pidfd = -1;
+        const char *init = init_binary();
+        int init_fd = init ? open(init, O_RDONLY | O_CLOEXEC) : -1;
         struct clone_args args = {
                 .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
                          (spec->userns_count ? CLONE_NEWUSER : 0),
@@ -81,13 +120,17 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
                 int e = errno;
                 close(sv[0]);
                 close(sv[1]);
+                if (init_fd >= 0)
+                        close(init_fd);
                 return bl_err(ctx, e, "container \"%s\": cannot create namespaces: %s", spec->name, strerror(e));
         }
         if (pid == 0) {
                 close(sv[0]);
-                child_main(spec, sv[1]);
+                child_main(spec, sv[1], init_fd);
         }
         close(sv[1]);
+        if (init_fd >= 0)
+                close(init_fd);
         ret->pid = (pid_t) pid;
         ret->pidfd = pidfd;
         ret->sync_fd = sv[0];
