@@ -309,8 +309,8 @@ static int container_create(struct cli *cli, int argc, char **argv)
                 ret = usage_error("container", "container create: -t and --attach exclude each other");
                 goto out;
         }
-        if (no_start && (tty || attach || rm)) {
-                ret = usage_error("container", "container create: --no-start excludes -t, --attach and --rm");
+        if (no_start && (tty || attach)) {
+                ret = usage_error("container", "container create: --no-start excludes -t and --attach");
                 goto out;
         }
         bl_container_config_set_image(cfg, image);
@@ -321,6 +321,7 @@ static int container_create(struct cli *cli, int argc, char **argv)
         for (int i = 0; i < nb; i++)
                 bl_container_config_add_network(cfg, bridges[i], addrs[i]);
         bl_container_config_set_tty(cfg, tty);
+        bl_container_config_set_auto_remove(cfg, rm);
 
         bool foreground = tty || attach;
         if ((r = bl_container_create(cli->ctx, name, cfg)) < 0) {
@@ -351,10 +352,8 @@ static int container_create(struct cli *cli, int argc, char **argv)
                 ret = run_foreground(cli, proc);
                 if (rm && bl_container_remove(cli->ctx, name, 1) < 0)
                         fail(cli, -1);
-        } else if (rm) {
-                /* detached --rm: check removes it when it has ended */
-                fprintf(stderr, "baleine: --rm on a detached container is applied by 'baleine check'\n");
         }
+        /* a detached --rm container: check removes it once it has ended */
 out:
         bl_container_config_free(cfg);
         return ret;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -50,11 +51,22 @@ static void log_to_stderr(void *data, int prio, const char *msg)
                 fprintf(stderr, "baleine: %s%s\n", prio <= BL_LOG_WARNING ? "warning: " : "", msg);
 }
 
-/* Progress only on a terminal: a script's output stays clean. */
+/* Progress only on a terminal (a script's output stays clean), and only
+ * for work that lasts: nothing before half a second. */
 static void progress_to_tty(void *data, const char *what, uint64_t done, uint64_t total)
 {
+        static struct timespec first;
+        static char first_what[32];
+        struct timespec now;
         (void) data;
         if (total == 0 || done > total)
+                return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (strncmp(first_what, what, sizeof(first_what) - 1) != 0) {
+                snprintf(first_what, sizeof(first_what), "%s", what);
+                first = now;
+        }
+        if (!progress_shown && (now.tv_sec - first.tv_sec) * 1000 + (now.tv_nsec - first.tv_nsec) / 1000000 < 500)
                 return;
         if (done >= total) {
                 if (progress_shown)

@@ -180,6 +180,8 @@ int bl_container_config_set_seccomp(bl_container_config *cfg, int enabled);
  * for `count` ids (count 0: root's first range in /etc/subuid and
  * /etc/subgid); its disk is presented through an idmapped mount. */
 int bl_container_config_set_userns(bl_container_config *cfg, int enabled, uint32_t start, uint32_t count);
+/* Remove the container once it has ended (check removes a detached one). */
+int bl_container_config_set_auto_remove(bl_container_config *cfg, int enabled);
 /* Start the program on a terminal (see BL_START_TTY). */
 int bl_container_config_set_tty(bl_container_config *cfg, int tty);
 

@@ -163,6 +163,20 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
                 if (changed)
                         act(ctx, out, name, "cleanup", "removed the leftovers of a stopped container");
         }
+        const char *rm = bl_record_get(rec, "auto_remove");
+        state = bl_record_get(rec, "state");
+        if (rm && strcmp(rm, "yes") == 0 && state && strcmp(state, "exited") == 0) {
+                act(ctx, out, name, "remove", "ended; created with --rm");
+                if (!dry) {
+                        _cleanup_free_ char *dir = container_dir(ctx, name);
+                        manifest_remove(ctx, KIND_CONTAINERS, name);
+                        if (dir)
+                                rm_rf(dir);
+                        if (network_count(rec))
+                                hosts_refresh(ctx);
+                }
+                return;
+        }
         restart_policy(ctx, rec, dry, out);
 }
 

@@ -193,6 +193,7 @@ BL_EXPORT int bl_container_config_drop_cap(bl_container_config *c, const char *c
 BL_EXPORT int bl_container_config_set_privileged(bl_container_config *c, int p) { c->privileged = !!p; return 0; }
 BL_EXPORT int bl_container_config_set_seccomp(bl_container_config *c, int on) { c->seccomp = !!on; return 0; }
 BL_EXPORT int bl_container_config_set_tty(bl_container_config *c, int tty) { c->tty = !!tty; return 0; }
+BL_EXPORT int bl_container_config_set_auto_remove(bl_container_config *c, int on) { c->auto_remove = !!on; return 0; }
 
 BL_EXPORT int bl_container_config_set_userns(bl_container_config *c, int enabled, uint32_t start, uint32_t count)
 {

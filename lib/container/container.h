@@ -44,6 +44,7 @@ struct bl_container_config {
         int privileged;         /* -1 unset */
         int seccomp;            /* -1 unset */
         int tty;
+        int auto_remove;
         int userns;
         uint32_t userns_start, userns_count;
 };

@@ -102,6 +102,8 @@ static int fill_record(bl_ctx *ctx, const char *name, const bl_container_config 
         record_set(rec, "seccomp", cfg->seccomp == 0 || cfg->privileged == 1 ? "unconfined" : "default");
         if (cfg->tty)
                 record_set(rec, "tty", "yes");
+        if (cfg->auto_remove)
+                record_set(rec, "auto_remove", "yes");
         if (cfg->userns) {
                 uid_t start = cfg->userns_start, gstart;
                 uint32_t count = cfg->userns_count, gcount;

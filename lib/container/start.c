@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -82,6 +83,10 @@ static int open_pty(bl_ctx *ctx, const char *name, int *ret_master, int *ret_sla
                 close(m);
                 return bl_err(ctx, e, "container \"%s\": cannot open the terminal: %s", name, strerror(e));
         }
+        /* the caller's terminal size, when it has one */
+        struct winsize ws;
+        if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                ioctl(m, TIOCSWINSZ, &ws);
         *ret_master = m;
         *ret_slave = s;
         return 0;
@@ -146,6 +151,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 if ((r = open_pty(ctx, name, &master, &slave)) < 0)
                         return r;
                 spec.prog.pty_slave = slave;
+                spec.console = ptsname(master);
         } else if (flags & BL_START_ATTACH) {
                 spec.prog.stdio[0] = 0;
                 spec.prog.stdio[1] = 1;

@@ -31,7 +31,7 @@ static int bind_file(const char *src, const char *dst)
         return mount(src, dst, NULL, MS_BIND, NULL);
 }
 
-static int setup_dev(int pty_slave, char *err, size_t errlen)
+static int setup_dev(const char *console, char *err, size_t errlen)
 {
         if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
                 FAIL("cannot mount /dev: %s", strerror(errno));
@@ -43,12 +43,9 @@ static int setup_dev(int pty_slave, char *err, size_t errlen)
                 if (bind_file(src, dst) < 0)
                         FAIL("cannot create %s: %s", src, strerror(errno));
         }
-        if (pty_slave >= 0) {
-                char src[64];
-                snprintf(src, sizeof(src), "/proc/self/fd/%d", pty_slave);
-                if (bind_file(src, "dev/console") < 0)
-                        FAIL("cannot create /dev/console: %s", strerror(errno));
-        }
+        /* by path: a bind's source must be a mount of this namespace */
+        if (console && bind_file(console, "dev/console") < 0)
+                FAIL("cannot create /dev/console: %s", strerror(errno));
         mkdir("dev/pts", 0755);
         if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
                 FAIL("cannot mount /dev/pts: %s", strerror(errno));
@@ -113,7 +110,7 @@ int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size
         unsigned long sysflags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec->prog.sec.privileged ? 0 : MS_RDONLY);
         if (mount("sysfs", "sys", "sysfs", sysflags, NULL) < 0)
                 FAIL("cannot mount /sys: %s", strerror(errno));
-        if (setup_dev(spec->prog.pty_slave, err, errlen) < 0)
+        if (setup_dev(spec->console, err, errlen) < 0)
                 return -1;
         if (spec->hosts_file) {
                 if (bind_file(spec->hosts_file, "etc/hosts") < 0 ||

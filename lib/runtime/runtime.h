@@ -36,6 +36,7 @@ struct run_spec {
         const char *mountpoint;         /* host folder it is mounted on, in the new mount namespace only */
         const char *hostname;
         const char *hosts_file;         /* bound read-only onto /etc/hosts, or NULL */
+        const char *console;            /* the terminal's path (host /dev/pts/N), bound on /dev/console */
         /* Output: attach → prog.stdio; tty → prog.pty_slave; else relayed
          * by the init into log_fd (rotated into log_old_fd past log_max). */
         struct run_program prog;

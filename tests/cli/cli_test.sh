@@ -86,6 +86,20 @@ mkdir -p "$T/dir/etc" && echo from-dir >"$T/dir/etc/motd"
 expect 0 "image from directory" -- bl image create -i fromdir --from "$T/dir"
 expect 0 "image remove" -- bl image remove fromdir
 
+# debootstrap needs a mirror: skipped, with the reason, when none answers
+mirror=$(sed -n 's/^URIs: *//p; s/^deb \(http[^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -1)
+suite=$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")
+if ! command -v debootstrap >/dev/null; then
+        echo "skip - debootstrap image: debootstrap is not installed"
+elif ! timeout 10 wget -q --spider "${mirror:-http://deb.debian.org/debian}/dists/$suite/Release" 2>/dev/null; then
+        echo "skip - debootstrap image: mirror ${mirror:-http://deb.debian.org/debian} does not answer for $suite"
+else
+        expect 0 "image from debootstrap ($suite)" -- bl image create -i deb --debootstrap "$suite"
+        expect 0 "a debootstrap image runs" -- bl container create -i deb -c debc --attach --rm -p cat /etc/os-release
+        has out "VERSION_CODENAME=$suite" "debootstrap image is $suite"
+        expect 0 "remove debootstrap image" -- bl image remove deb
+fi
+
 # --- containers
 expect 1 "unknown image" -- bl container create -i nope -c c1 -p true
 has err 'image "nope": no such image' "unknown image message"

@@ -162,6 +162,19 @@ START_TEST(test_always_stopped_by_user)
 }
 END_TEST
 
+START_TEST(test_auto_remove)
+{
+        bl_container_config *cfg = shell_config("");
+        bl_container_config_set_auto_remove(cfg, 1);
+        start_shell("bltrm", "exit 0", cfg);
+        wait_exited("bltrm", 10);
+        ck_assert_uint_eq(check_actions("remove", "bltrm"), 1);
+        bl_record *rec;
+        ck_assert_int_eq(bl_container_inspect(ctx, "bltrm", &rec), -ENOENT);
+        bl_container_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_reused_pid)
 {
         bl_container_config *cfg = shell_config("true");
@@ -293,6 +306,7 @@ Suite *suite_check(void)
         tcase_add_test(tc, test_backoff);
         tcase_add_test(tc, test_always_stopped_by_user);
         tcase_add_test(tc, test_reused_pid);
+        tcase_add_test(tc, test_auto_remove);
         tcase_add_test(tc, test_fault_injection);
         tcase_add_test(tc, test_random_kills);
         tcase_add_test(tc, test_concurrency);
