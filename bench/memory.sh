@@ -21,6 +21,7 @@ pss_kib() { awk '/^Pss:/ {s += $2} END {print s + 0}' "/proc/$1/smaps_rollup" 2>
 
 for n in 1 50; do
         for i in $(seq 1 $n); do "$B" --root "$R" container create -i bench -c "m$i" -p sleep 1000 >/dev/null; done
+        sleep 1 # idle
         total=0
         for i in $(seq 1 $n); do
                 pid=$("$B" --root "$R" container inspect "m$i" | sed -n 's/^pid: //p')
@@ -32,6 +33,7 @@ for n in 1 50; do
         pm="n/a"
         if command -v podman >/dev/null; then
                 for i in $(seq 1 $n); do podman run -d --network none --rootfs "$W/rootfs" sleep 1000 >/dev/null 2>&1 || true; done
+                sleep 1
                 total=0; k=0
                 for p in $(pgrep -x conmon || true); do total=$((total + $(pss_kib "$p"))); k=$((k + 1)); done
                 [ $k -gt 0 ] && pm=$((total / k))

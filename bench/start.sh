@@ -35,6 +35,8 @@ run_baleine_veth() { "$B" --root "$R" container create -i bench -c "v$i" -b blbe
 run_lxc() { lxc-execute -n "blbench$i" -f "$W/lxc.conf" -P "$W" -- /bin/true; }
 run_lxc_veth() { lxc-execute -n "blbenchv$i" -f "$W/lxc-veth.conf" -P "$W" -- /bin/true; }
 run_runc() { (cd "$W/bundle" && runc run "blbench$i"); }
+# podman's runtime raises rlimits past root's hard limits where root lacks
+# CAP_SYS_RESOURCE: then it fails and is reported as n/a
 run_podman() { podman run --rm --network none --rootfs "$W/rootfs" /bin/true; }
 run_nspawn() { systemd-nspawn -q -D "$W/rootfs" --register=no --keep-unit /bin/true; }
 

@@ -32,6 +32,7 @@ int main(int argc, char **argv)
          * take those pages back (the loop faults in the few it uses) */
         extern char __executable_start[], end[];
         uintptr_t a = (uintptr_t) __executable_start & ~(uintptr_t) 4095;
+        madvise((void *) a, (size_t) ((uintptr_t) end - a), MADV_RANDOM); /* no fault-around */
         madvise((void *) a, (size_t) ((uintptr_t) end - a), MADV_PAGEOUT);
         init_run(&p);
 }
