@@ -90,9 +90,15 @@ _Noreturn void init_run(const struct init_params *spec)
         }
         sigprocmask(SIG_BLOCK, &mask, NULL);
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        /* the init is not dumpable (its caller saw to it) and hears the
+         * program's end: the program may run now */
+        if (spec->go_fd >= 0) {
+                (void) !write(spec->go_fd, "g", 1);
+                close(spec->go_fd);
+        }
 
         /* keep only what the init needs: nothing else of the host */
-        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd, spec->go_fd };
+        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd };
         for (int fd = 0; fd < 1024; fd++) {
                 bool k = false;
                 for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
@@ -107,14 +113,16 @@ _Noreturn void init_run(const struct init_params *spec)
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_NAME, "baleine-init");
         security_drop_all();
-        /* only now may the program run: it cannot reach a dumpable init */
-        if (spec->go_fd >= 0) {
-                (void) !write(spec->go_fd, "g", 1);
-                close(spec->go_fd);
-        }
+
+        if (spec->settle)
+                spec->settle();
 
         int status = 0;
         bool program_done = false;
+        /* an end before the signalfd existed left no SIGCHLD to read */
+        for (pid_t pid; (pid = waitpid(-1, &status, WNOHANG)) > 0;)
+                if (pid == program)
+                        program_done = true;
         while (!program_done) {
                 struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = relay_fd, .events = POLLIN } };
                 if (poll(p, relay_fd >= 0 ? 2 : 1, -1) < 0)

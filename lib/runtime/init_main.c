@@ -13,6 +13,16 @@
 
 #include "runtime.h"
 
+/* Start-up touched most of this small static program; let the host take
+ * those pages back (the loop faults in the few it uses, one by one). */
+static void settle(void)
+{
+        extern char __executable_start[], end[];
+        uintptr_t a = (uintptr_t) __executable_start & ~(uintptr_t) 4095;
+        madvise((void *) a, (size_t) ((uintptr_t) end - a), MADV_RANDOM);
+        madvise((void *) a, (size_t) ((uintptr_t) end - a), MADV_PAGEOUT);
+}
+
 int main(int argc, char **argv)
 {
         /* first of all: not dumpable again (exec made it dumpable) */
@@ -27,12 +37,7 @@ int main(int argc, char **argv)
                 .log_max = strtoull(argv[5], NULL, 10),
                 .relay_fd = atoi(argv[6]),
                 .go_fd = atoi(argv[7]),
+                .settle = settle,
         };
-        /* start-up touched most of this small static program; let the host
-         * take those pages back (the loop faults in the few it uses) */
-        extern char __executable_start[], end[];
-        uintptr_t a = (uintptr_t) __executable_start & ~(uintptr_t) 4095;
-        madvise((void *) a, (size_t) ((uintptr_t) end - a), MADV_RANDOM); /* no fault-around */
-        madvise((void *) a, (size_t) ((uintptr_t) end - a), MADV_PAGEOUT);
         init_run(&p);
 }

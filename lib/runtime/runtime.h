@@ -122,6 +122,7 @@ struct init_params {
         uint64_t log_max;
         int relay_fd;           /* the program's output, or -1 */
         int go_fd;              /* written once the init is ready; the program waits for it */
+        void (*settle)(void);   /* run once the program goes (the static init returns its start-up pages) */
 };
 _Noreturn void init_run(const struct init_params *p);
 /* The static init to execute as PID 1 (its memory is not a copy of the

@@ -57,6 +57,8 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
          * unprivileged id of the host */
         if (spec->userns_count && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 report_and_exit(sock, errno, 125, "cannot become root of its user namespace");
+        /* not dumpable from the start: nothing in the container may trace it */
+        prctl(PR_SET_DUMPABLE, 0);
         /* detached: no terminal's signals or hang-up reach it */
         if (spec->prog.stdio[0] < 0 && spec->prog.pty_slave < 0)
                 setsid();
