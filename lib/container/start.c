@@ -157,12 +157,17 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 spec.prog.stdio[1] = 1;
                 spec.prog.stdio[2] = 2;
         } else {
-                if ((r = open_in(ctx, name, "console.log", O_WRONLY | O_CREAT | O_APPEND, &log_fd)) < 0 ||
+                if ((r = open_in(ctx, name, "console.log", O_RDWR | O_CREAT | O_APPEND, &log_fd)) < 0 ||
                     (r = open_in(ctx, name, "console.log.1", O_WRONLY | O_CREAT, &old_fd)) < 0)
                         return r;
                 spec.log_fd = log_fd;
                 spec.log_old_fd = old_fd;
                 spec.log_max = LOG_MAX_DEFAULT;
+                /* BALEINE_LOG_MAX (bytes) changes where console.log rotates */
+                const char *lm = getenv("BALEINE_LOG_MAX");
+                uint64_t v;
+                if (lm && bl_parse_u64(lm, &v) == 0 && v >= 1024)
+                        spec.log_max = v;
         }
         spec.status_fd = status_fd;
 

@@ -21,11 +21,12 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQ
  * handler; the handler never runs (the signals are blocked, read by signalfd). */
 static void no_op(int sig) { (void) sig; }
 
-static void rotate_if_needed(const struct init_params *spec)
+/* Before `incoming` more bytes: the log keeps its newest lines. */
+static void rotate_if_needed(const struct init_params *spec, size_t incoming)
 {
         struct stat st;
-        if (spec->log_max == 0 || spec->log_old_fd < 0 || fstat(spec->log_fd, &st) < 0 ||
-            (uint64_t) st.st_size < spec->log_max)
+        if (spec->log_max == 0 || spec->log_old_fd < 0 || fstat(spec->log_fd, &st) < 0 || st.st_size == 0 ||
+            (uint64_t) st.st_size + incoming <= spec->log_max)
                 return;
         /* keep one previous generation: console.log → console.log.1, by copy,
          * since the init holds descriptors to the two files, not their folder */
@@ -47,8 +48,8 @@ static bool relay(const struct init_params *spec, int fd)
         if (n <= 0)
                 return false;
         if (spec->log_fd >= 0) {
+                rotate_if_needed(spec, (size_t) n);
                 (void) !write(spec->log_fd, buf, (size_t) n);
-                rotate_if_needed(spec);
         }
         return true;
 }

@@ -85,6 +85,12 @@ has err 'image "nope": no such image' "missing image message"
 mkdir -p "$T/dir/etc" && echo from-dir >"$T/dir/etc/motd"
 expect 0 "image from directory" -- bl image create -i fromdir --from "$T/dir"
 expect 0 "image remove" -- bl image remove fromdir
+mkdir -p "$T/tarsrc/bin" && cp /bin/busybox "$T/tarsrc/bin/" && ln -s busybox "$T/tarsrc/bin/sh" && ln -s busybox "$T/tarsrc/bin/cat" \
+        && echo from-tar >"$T/tarsrc/hello" && tar -C "$T/tarsrc" -czf "$T/src.tar.gz" .
+expect 0 "image from a tarball" -- bl image create -i fromtar --tar "$T/src.tar.gz"
+expect 0 "a tarball image runs" -- bl container create -i fromtar -c tarc --attach --rm -p cat /hello
+has out "^from-tar" "tarball content inside"
+expect 0 "image remove tarball" -- bl image remove fromtar
 
 # debootstrap needs a mirror: skipped, with the reason, when none answers
 mirror=$(sed -n 's/^URIs: *//p; s/^deb \(http[^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -1)
@@ -116,6 +122,14 @@ expect 127 "attach with a missing program" -- bl container create -i base -c mis
 has err 'program "/nope": not found' "missing program named"
 expect 0 "detached create" -- bl container create -i base -c d1 -e GREETING=hi -w /tmp -p /bin/sh -c 'echo "$GREETING from $(pwd)"; exec sleep 1000'
 sleep 0.3
+if command -v script >/dev/null; then
+        script -qc "stty cols 91 rows 27; '$B' --root '$R' container create -i base -c ttyc -t --rm -p /bin/sh -c 'stty size; test -t 0 && echo ON-A-TTY; exit 5'; echo rc=\$?" /dev/null >"$T/out" 2>&1
+        has out "27 91" "-t gives the program the caller's terminal size"
+        has out "ON-A-TTY" "-t gives the program a terminal"
+        has out "rc=5" "-t returns the program's status"
+else
+        echo "skip - terminal tests: script(1) is missing"
+fi
 expect 0 "list" -- bl container list
 has out "^d1 .*running" "running container listed"
 expect 0 "list --all --json" -- bl container list --all --json

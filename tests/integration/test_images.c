@@ -356,8 +356,31 @@ START_TEST(test_round_trip)
                 free(o2);
                 free(out);
         }
-        if (system("command -v podman >/dev/null 2>&1") != 0)
+        if (system("command -v podman >/dev/null 2>&1") != 0) {
                 fprintf(stderr, "skip: podman is not installed: exported archives not loaded into podman\n");
+                free(arch);
+                return;
+        }
+        /* podman loads what baleine exports, and baleine imports what podman saves */
+        char *cmd = bl_asprintf("podman load -q -i %s/export-docker.tar >/dev/null 2>&1 && podman image exists blt/rt:9 && "
+                                "tar -C %s/back-tree -cf %s/tree.tar . && podman import -q %s/tree.tar blt/podman-made:1 >/dev/null && "
+                                "podman save -q --format docker-archive -o %s/podman-save.tar blt/podman-made:1 >/dev/null 2>&1",
+                                root, root, root, root, root);
+        char *tree = bl_asprintf("mkdir -p %s/back-tree/bin && cp /bin/busybox %s/back-tree/bin/ && ln -s busybox %s/back-tree/bin/cat && "
+                                 "ln -s busybox %s/back-tree/bin/sh && echo podman-made > %s/back-tree/hello", root, root, root, root, root);
+        ck_assert_int_eq(system(tree), 0);
+        int r = system(cmd);
+        ck_assert_msg(r == 0, "podman load, import or save failed");
+        char *saved = bl_asprintf("%s/podman-save.tar", root);
+        ck_assert_msg(import("frompodman", saved, NULL) == 0, "%s", bl_ctx_errmsg(ctx));
+        char *out = run_in("frompodman", "blt-podman", "/bin/cat /hello");
+        ck_assert_str_eq(out, "podman-made\n");
+        free(out);
+        free(tree);
+        system("podman rmi -f blt/podman-made:1 >/dev/null 2>&1");
+        ck_assert_int_eq(system("podman rmi -f blt/rt:9 >/dev/null 2>&1"), 0);
+        free(saved);
+        free(cmd);
         free(arch);
 }
 END_TEST

@@ -183,6 +183,67 @@ START_TEST(test_attach)
 }
 END_TEST
 
+START_TEST(test_log_rotation)
+{
+        setenv("BALEINE_LOG_MAX", "4096", 1);
+        char *out;
+        /* 40 KiB of output through a 4 KiB log: one previous generation kept */
+        ck_assert_int_eq(run_shell("bltlog", "i=0; while [ $i -lt 1000 ]; do echo line-$i-0123456789012345678901234567; i=$((i+1)); done",
+                                   NULL, &out), 0);
+        ck_assert_uint_le(strlen(out), 4096 + 16384);
+        ck_assert_msg(strstr(out, "line-999-"), "the last line is in console.log");
+        char *old = bl_asprintf("%s/containers/bltlog/console.log.1", root), *prev = NULL;
+        ck_assert_int_eq(read_file(old, &prev, NULL), 0);
+        ck_assert_uint_gt(strlen(prev), 1000);
+        ck_assert_ptr_null(strstr(prev, "line-0-")); /* older ones are gone */
+        free(prev);
+        free(old);
+        free(out);
+        unsetenv("BALEINE_LOG_MAX");
+}
+END_TEST
+
+START_TEST(test_disk_full)
+{
+        /* a state root on a small tmpfs: the image fits, its copy does not */
+        char *small = bl_asprintf("%s/small", root), *cmd = bl_asprintf("mount -t tmpfs -o size=48m blt-small %s", small);
+        ck_assert_int_eq(mkdir_p(small, 0700), 0);
+        ck_assert_int_eq(system(cmd), 0);
+        bl_ctx *c;
+        ck_assert_int_eq(bl_ctx_new(&c, small), 0);
+        char *src = bl_asprintf("%s/src", root), *fill = bl_asprintf("head -c 14000000 /dev/urandom > %s/data", src);
+        mkdir_p(src, 0755);
+        ck_assert_int_eq(system(fill), 0);
+        bl_image_config *ic;
+        bl_image_config_new(&ic);
+        bl_image_config_set_source(ic, BL_IMAGE_SOURCE_DIR, src);
+        bl_image_config_set_size(ic, 20u << 20);
+        ck_assert_msg(bl_image_create(c, "big", ic) == 0, "%s", bl_ctx_errmsg(c));
+        char *filler = bl_asprintf("head -c 26000000 /dev/zero > %s/filler", small);
+        ck_assert_int_eq(system(filler), 0);
+        free(filler);
+        bl_container_config *cfg = shell_config("true");
+        bl_container_config_set_image(cfg, "big");
+        ck_assert_int_eq(bl_container_create(c, "bltfull", cfg), -ENOSPC);
+        ck_assert_msg(strstr(bl_ctx_errmsg(c), "no space left"), "%s", bl_ctx_errmsg(c));
+        char *dir = bl_asprintf("%s/containers/bltfull", small);
+        ck_assert(!path_exists(dir));
+        bl_record *rec;
+        ck_assert_int_eq(bl_container_inspect(c, "bltfull", &rec), -ENOENT);
+        bl_container_config_free(cfg);
+        bl_image_config_free(ic);
+        bl_ctx_free(c);
+        free(cmd);
+        cmd = bl_asprintf("umount %s", small);
+        ck_assert_int_eq(system(cmd), 0);
+        free(cmd);
+        free(dir);
+        free(fill);
+        free(src);
+        free(small);
+}
+END_TEST
+
 Suite *suite_lifecycle(void);
 Suite *suite_lifecycle(void)
 {
@@ -199,6 +260,8 @@ Suite *suite_lifecycle(void)
         tcase_add_test(tc, test_kill_everything);
         tcase_add_test(tc, test_bad_input);
         tcase_add_test(tc, test_attach);
+        tcase_add_test(tc, test_log_rotation);
+        tcase_add_test(tc, test_disk_full);
         suite_add_tcase(s, tc);
         return s;
 }

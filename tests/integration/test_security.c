@@ -95,6 +95,44 @@ START_TEST(test_confinement_state)
 }
 END_TEST
 
+START_TEST(test_setuid_does_not_regain)
+{
+        if (!path_exists(probe_path()))
+                return;
+        char *suid = bl_asprintf("%s/probe-suid", root), *cmd = bl_asprintf("cp %s %s && chmod 4755 %s", probe_path(), suid, suid);
+        ck_assert_int_eq(system(cmd), 0);
+        bl_image_config *ic;
+        bl_image_config_new(&ic);
+        bl_image_config_add_copy(ic, suid, "/bin/probe-suid");
+        ck_assert_msg(bl_image_create(ctx, "suid", ic) == 0, "%s", bl_ctx_errmsg(ctx));
+        bl_image_config_free(ic);
+        static const struct { const char *name; bool privileged; const char *expect; } runs[] = {
+                { "bltsuid", false, "euid=1000\n" },   /* no_new_privs: the setuid bit is ignored */
+                { "bltsuidp", true, "euid=0\n" },      /* --privileged: the difference */
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+                bl_container_config *cfg = shell_config("");
+                bl_container_config_set_user(cfg, "1000:1000");
+                bl_container_config_set_privileged(cfg, runs[i].privileged);
+                char *argv[] = { (char *) "/bin/probe-suid", (char *) "euid", NULL };
+                bl_container_config_set_argv(cfg, argv);
+                bl_container_config_set_image(cfg, "suid");
+                ck_assert_int_eq(bl_container_create(ctx, runs[i].name, cfg), 0);
+                ck_assert_int_eq(bl_container_start(ctx, runs[i].name, 0, NULL), 0);
+                wait_exited(runs[i].name, 20);
+                char *log, *out = NULL;
+                bl_container_log_path(ctx, runs[i].name, &log);
+                read_file(log, &out, NULL);
+                ck_assert_msg(out && strcmp(out, runs[i].expect) == 0, "%s: %s", runs[i].name, out ? out : "");
+                free(out);
+                free(log);
+                bl_container_config_free(cfg);
+        }
+        free(cmd);
+        free(suid);
+}
+END_TEST
+
 START_TEST(test_userns)
 {
         bl_container_config *cfg = shell_config("");
@@ -181,6 +219,7 @@ Suite *suite_security(void)
         tcase_add_test(tc, test_defaults_deny);
         tcase_add_test(tc, test_privileged_differs);
         tcase_add_test(tc, test_confinement_state);
+        tcase_add_test(tc, test_setuid_does_not_regain);
         tcase_add_test(tc, test_userns);
         tcase_add_test(tc, test_userns_no_range);
         suite_add_tcase(s, tc);
