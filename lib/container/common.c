@@ -23,6 +23,16 @@ int container_load(bl_ctx *ctx, const char *name, bl_record **ret)
         return manifest_load(ctx, KIND_CONTAINERS, name, ret);
 }
 
+int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record **ret)
+{
+        int r = store_lock(ctx, ret_lock);
+        if (r < 0)
+                return r;
+        if ((r = container_load(ctx, name, ret)) < 0)
+                store_unlock(ret_lock);
+        return r;
+}
+
 static bool proc_is_zombie(pid_t pid)
 {
         char path[64];

@@ -87,29 +87,21 @@ BL_EXPORT int bl_container_config_set_restart(bl_container_config *c, const char
         return set_str(&c->restart, policy);
 }
 
-BL_EXPORT int bl_container_config_set_argv(bl_container_config *c, char *const argv[])
+/* A program and its arguments: a non-empty first word. */
+static int set_program(char ***dst, char *const argv[])
 {
         if (!argv || !argv[0] || !*argv[0])
                 return -EINVAL;
         char **v = strv_copy(argv);
         if (!v)
                 return -ENOMEM;
-        strv_freep(&c->argv);
-        c->argv = v;
+        strv_freep(dst);
+        *dst = v;
         return 0;
 }
 
-BL_EXPORT int bl_container_config_set_entrypoint(bl_container_config *c, char *const argv[])
-{
-        if (!argv || !argv[0] || !*argv[0])
-                return -EINVAL;
-        char **v = strv_copy(argv);
-        if (!v)
-                return -ENOMEM;
-        strv_freep(&c->entrypoint);
-        c->entrypoint = v;
-        return 0;
-}
+BL_EXPORT int bl_container_config_set_argv(bl_container_config *c, char *const argv[]) { return set_program(&c->argv, argv); }
+BL_EXPORT int bl_container_config_set_entrypoint(bl_container_config *c, char *const argv[]) { return set_program(&c->entrypoint, argv); }
 
 BL_EXPORT int bl_container_config_add_env(bl_container_config *c, const char *kv)
 {
@@ -225,17 +217,7 @@ BL_EXPORT void bl_exec_config_free(bl_exec_config *c)
         free(c);
 }
 
-BL_EXPORT int bl_exec_config_set_argv(bl_exec_config *c, char *const argv[])
-{
-        if (!argv || !argv[0] || !*argv[0])
-                return -EINVAL;
-        char **v = strv_copy(argv);
-        if (!v)
-                return -ENOMEM;
-        strv_freep(&c->argv);
-        c->argv = v;
-        return 0;
-}
+BL_EXPORT int bl_exec_config_set_argv(bl_exec_config *c, char *const argv[]) { return set_program(&c->argv, argv); }
 BL_EXPORT int bl_exec_config_add_env(bl_exec_config *c, const char *kv) { return kv ? env_set(&c->env, kv) : -EINVAL; }
 BL_EXPORT int bl_exec_config_set_workdir(bl_exec_config *c, const char *d)
 {

@@ -70,6 +70,8 @@ char *container_file(bl_ctx *ctx, const char *name, const char *file);
 
 /* Loads a container manifest, validating the name. */
 int container_load(bl_ctx *ctx, const char *name, bl_record **ret);
+/* The store's lock, then the manifest (the lock is released on failure). */
+int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record **ret);
 
 /* The truth about a recorded container: "running" when its init lives with
  * the recorded start time, else "exited" (or "created"). */

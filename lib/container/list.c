@@ -157,8 +157,8 @@ BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_contai
         bl_clear(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
-        int r = store_lock(ctx, &lock);
-        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+        int r = container_lock_load(ctx, name, &lock, &rec);
+        if (r < 0)
                 return r;
         struct cg_host h;
         struct cg_limits lim = { .memory = cfg->memory, .cpus = cfg->cpus, .cpu_quota = cfg->cpu_quota, .pids = cfg->pids };

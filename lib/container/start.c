@@ -346,8 +346,8 @@ BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, 
         bl_clear(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
-        int r = store_lock(ctx, &lock);
-        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+        int r = container_lock_load(ctx, name, &lock, &rec);
+        if (r < 0)
                 return r;
         const char *state = bl_record_get(rec, "state");
         if (state && strcmp(state, "creating") == 0)

@@ -76,8 +76,8 @@ BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
         bl_clear(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
-        int r = store_lock(ctx, &lock);
-        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+        int r = container_lock_load(ctx, name, &lock, &rec);
+        if (r < 0)
                 return r;
         return stop_with_lock(ctx, name, &lock, timeout, true, &rec);
 }
@@ -87,8 +87,8 @@ BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
         bl_clear(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
-        int r = store_lock(ctx, &lock);
-        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+        int r = container_lock_load(ctx, name, &lock, &rec);
+        if (r < 0)
                 return r;
         if (container_liveness(rec) == LIVE_RUNNING && (r = stop_with_lock(ctx, name, &lock, timeout, false, &rec)) < 0)
                 return r;
@@ -101,8 +101,8 @@ BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
         bl_clear(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
-        int r = store_lock(ctx, &lock);
-        if (r < 0 || (r = container_load(ctx, name, &rec)) < 0)
+        int r = container_lock_load(ctx, name, &lock, &rec);
+        if (r < 0)
                 return r;
         const char *state = bl_record_get(rec, "state");
         if (state && strcmp(state, "creating") == 0) {

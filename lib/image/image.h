@@ -42,6 +42,9 @@ int digest_uncompressed(const char *path, char out[72]);
 /* layers.c: applies one layer tar (any compression) onto root: whiteouts
  * delete from the layers below, then entries are extracted beneath root. */
 int layer_apply(bl_ctx *ctx, const char *root, const char *layer, const char *what);
+/* Copies the current entry's data from one archive to another; ARCHIVE_EOF when whole. */
+struct archive;
+int archive_pump_data(struct archive *in, struct archive *out);
 /* Writes the tree `root` as an uncompressed tar at `out`. */
 int layer_write(bl_ctx *ctx, const char *root, const char *out);
 

@@ -289,11 +289,10 @@ static int unpack(bl_ctx *ctx, const char *file, const char *dir, const char *wh
                         r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(w));
                         goto out;
                 }
-                const void *buf;
-                size_t size;
-                int64_t off;
-                while ((st = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-                        archive_write_data_block(w, buf, size, off);
+                if ((st = archive_pump_data(a, w)) != ARCHIVE_EOF) {
+                        r = bl_err(ctx, EIO, "%s: entry \"%s\": %s", what, name, archive_error_string(a));
+                        goto out;
+                }
                 archive_write_finish_entry(w);
                 bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), 0);
         }

@@ -97,6 +97,18 @@ static int whiteout(int rootfd, const char *dir, const char *name)
         return 0;
 }
 
+int archive_pump_data(struct archive *in, struct archive *out)
+{
+        const void *buf;
+        size_t size;
+        int64_t off;
+        int st;
+        while ((st = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
+                if (archive_write_data_block(out, buf, size, off) != ARCHIVE_OK)
+                        return ARCHIVE_FATAL;
+        return st;
+}
+
 static struct archive *open_layer(const char *path)
 {
         struct archive *a = archive_read_new();
@@ -187,13 +199,7 @@ int layer_apply(bl_ctx *ctx, const char *root, const char *layer, const char *wh
                         r = bl_err(ctx, EPERM, "%s: entry \"%s\": %s", what, name, archive_error_string(w));
                         break;
                 }
-                const void *buf;
-                size_t size;
-                int64_t off;
-                while ((st = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-                        if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
-                                break;
-                if (st != ARCHIVE_EOF) {
+                if ((st = archive_pump_data(a, w)) != ARCHIVE_EOF) {
                         r = bl_err(ctx, EIO, "%s: entry \"%s\": %s", what, name, archive_error_string(a));
                         break;
                 }

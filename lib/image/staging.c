@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <archive.h>
-#include <archive_entry.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -147,87 +145,18 @@ int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src)
         return bl_run(ctx, "image source directory", argv, -1, NULL);
 }
 
-/* Relative, without a ".." component: the entry stays below the root (the
- * symlinks on its way are checked by libarchive's SECURE_SYMLINKS). */
-static bool entry_path_safe(const char *p)
-{
-        if (p[0] == '/')
-                return false;
-        for (const char *c = p; *c;) {
-                size_t n = strcspn(c, "/");
-                if (n == 2 && c[0] == '.' && c[1] == '.')
-                        return false;
-                c += n;
-                while (*c == '/')
-                        c++;
-        }
-        return true;
-}
-
+/* A rootfs tarball is applied as a single layer: the same checks keep
+ * every entry beneath the root. */
 int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
 {
-        int lr = lazylibs_check(ctx, "image source tarball");
-        if (lr < 0)
-                return lr;
-        struct archive *a = archive_read_new();
-        struct archive *w = archive_write_disk_new();
-        int r = 0;
-        if (!a || !w) {
-                r = -ENOMEM;
-                goto out;
-        }
-        archive_read_support_filter_all(a);
-        archive_read_support_format_all(a);
-        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-                                                  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                  ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-        if (archive_read_open_filename(a, tarball, 1 << 16) != ARCHIVE_OK) {
-                r = bl_err(ctx, EINVAL, "image source tarball \"%s\": %s", tarball, archive_error_string(a));
-                goto out;
-        }
-        struct archive_entry *e;
-        int st;
-        while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-                _cleanup_free_ char *name = strdup(archive_entry_pathname(e));
-                if (!name || !entry_path_safe(name)) {
-                        r = bl_err(ctx, EINVAL, "image source tarball \"%s\": entry \"%s\" leaves the root", tarball, name ? name : "?");
-                        goto out;
-                }
-                _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, name);
-                if (!full) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                archive_entry_set_pathname(e, full);
-                const char *hl = archive_entry_hardlink(e);
-                if (hl) {
-                        _cleanup_free_ char *h = bl_asprintf("%s/%s", dir, hl);
-                        archive_entry_set_hardlink(e, h);
-                }
-                if (archive_write_header(w, e) != ARCHIVE_OK) {
-                        r = bl_err(ctx, EINVAL, "image source tarball \"%s\": entry \"%s\": %s", tarball, name, archive_error_string(w));
-                        goto out;
-                }
-                const void *buf;
-                size_t size;
-                int64_t off;
-                while ((st = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-                        if (archive_write_data_block(w, buf, size, off) != ARCHIVE_OK)
-                                break;
-                if (st != ARCHIVE_EOF) {
-                        r = bl_err(ctx, EIO, "image source tarball \"%s\": entry \"%s\": %s", tarball, name, archive_error_string(a));
-                        goto out;
-                }
-                archive_write_finish_entry(w);
-        }
-        if (st != ARCHIVE_EOF)
-                r = bl_err(ctx, EINVAL, "image source tarball \"%s\": %s", tarball, archive_error_string(a));
-out:
-        if (a)
-                archive_read_free(a);
-        if (w)
-                archive_write_free(w);
-        return r;
+        char what[300];
+        snprintf(what, sizeof(what), "image source tarball \"%s\"", tarball);
+        int r = lazylibs_check(ctx, what);
+        if (r < 0)
+                return r;
+        if (access(tarball, R_OK) < 0)
+                return bl_err(ctx, errno, "%s: %m", what);
+        return layer_apply(ctx, dir, tarball, what);
 }
 
 /* The first http(s) URI of the host's apt sources, else Debian's own. */
