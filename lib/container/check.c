@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "container.h"
+#include "disk/disk.h"
 #include "runtime/runtime.h"
 
 #define CHECK_LOG_MAX (1u << 20)
@@ -252,6 +253,29 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
                 closedir(d);
 }
 
+/* baleine mounts container disks only inside their own mount namespaces:
+ * a mount under the state root in the host's table was left by something
+ * that died (an interrupted export, a hand-made debugging mount…). */
+static void check_host_mounts(bl_ctx *ctx, bool dry, bl_record_list *out)
+{
+        /* only where baleine itself mounts: a state root or an images folder
+         * on a filesystem of its own is the administrator's */
+        static const char *const places[] = { "containers", "tmp" };
+        for (size_t i = 0; i < ARRAY_SIZE(places); i++) {
+                _cleanup_free_ char *dir = store_path(ctx, "%s", places[i]);
+                _cleanup_strv_ char **targets = NULL;
+                if (!dir || disk_mounts_under(ctx, dir, &targets) < 0) {
+                        bl_clear(ctx);
+                        continue;
+                }
+                for (char **t = targets; t && *t; t++) {
+                        act(ctx, out, *t, "detach-mount", "a mount of baleine's in the host's namespace");
+                        if (!dry)
+                                disk_detach(ctx, *t);
+                }
+        }
+}
+
 static void append_log(bl_ctx *ctx, const bl_record_list *out)
 {
         _cleanup_free_ char *path = store_path(ctx, "check.log"), *old = store_path(ctx, "check.log.1");
@@ -286,6 +310,7 @@ BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
                 return r;
         for (size_t i = 0; i < list->n; i++)
                 check_container(ctx, list->items[i], dry, out);
+        check_host_mounts(ctx, dry, out);
         check_orphans(ctx, dry, out);
         bl_clear(ctx);
         if (!dry)

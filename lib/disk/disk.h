@@ -27,3 +27,9 @@ int mkfs_ext4(bl_ctx *ctx, const char *path, uint64_t size, const char *staging,
 
 /* The filesystem type of an image file ("ext4"), by libblkid. */
 int disk_probe_fstype(bl_ctx *ctx, const char *path, char **ret_type);
+
+/* mounts.c: targets of the host's mounts strictly below `prefix` (deepest
+ * first), from /proc/self/mountinfo through libmount. */
+int disk_mounts_under(bl_ctx *ctx, const char *prefix, char ***ret);
+/* Detaches one (lazily: nothing in use is cut off). */
+int disk_detach(bl_ctx *ctx, const char *target);

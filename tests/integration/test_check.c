@@ -175,6 +175,23 @@ START_TEST(test_auto_remove)
 }
 END_TEST
 
+START_TEST(test_leaked_host_mount)
+{
+        /* a mount under the root in the host's namespace (as a crash of an
+         * export could leave): check detaches it */
+        char *dir = bl_asprintf("%s/tmp/export-leak", root), *cmd = bl_asprintf("mount -t tmpfs blt-leak %s", dir);
+        ck_assert_int_eq(mkdir_p(dir, 0700), 0);
+        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_uint_eq(check_actions("detach-mount", dir), 1);
+        char *mi = NULL;
+        ck_assert_int_eq(read_file("/proc/self/mountinfo", &mi, NULL), 0);
+        ck_assert_ptr_null(strstr(mi, dir));
+        free(mi);
+        free(cmd);
+        free(dir);
+}
+END_TEST
+
 START_TEST(test_reused_pid)
 {
         bl_container_config *cfg = shell_config("true");
@@ -306,6 +323,7 @@ Suite *suite_check(void)
         tcase_add_test(tc, test_backoff);
         tcase_add_test(tc, test_always_stopped_by_user);
         tcase_add_test(tc, test_reused_pid);
+        tcase_add_test(tc, test_leaked_host_mount);
         tcase_add_test(tc, test_auto_remove);
         tcase_add_test(tc, test_fault_injection);
         tcase_add_test(tc, test_random_kills);
