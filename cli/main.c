@@ -59,7 +59,13 @@ static void progress_to_tty(void *data, const char *what, uint64_t done, uint64_
         static char first_what[32];
         struct timespec now;
         (void) data;
-        if (total == 0 || done > total)
+        if (total == 0) {
+                /* unknown amount of work: show that it goes on (done = elapsed ms) */
+                fprintf(stderr, "\r%-12s working, %llu s", what, (unsigned long long) (done / 1000));
+                progress_shown = true;
+                return;
+        }
+        if (done > total)
                 return;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (strncmp(first_what, what, sizeof(first_what) - 1) != 0) {

@@ -67,8 +67,16 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
         size_t errlen = 0, outlen = 0;
         struct pollfd pfd[2] = { { .fd = errp[0], .events = POLLIN }, { .fd = outp[0], .events = POLLIN } };
         int open_fds = outp[0] >= 0 ? 2 : 1;
+        uint64_t t0 = now_usec();
         while (open_fds > 0) {
-                if (poll(pfd, 2, -1) < 0) {
+                /* a long program (mke2fs of a large image, debootstrap) shows
+                 * that it works: elapsed time, total unknown */
+                int ready = poll(pfd, 2, 500);
+                if (ready == 0) {
+                        bl_progress(ctx, argv[0], (now_usec() - t0) / 1000, 0);
+                        continue;
+                }
+                if (ready < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
@@ -98,6 +106,8 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return bl_err(ctx, errno, "%s: waitpid: %m", what);
+        if (now_usec() - t0 >= 500000)
+                bl_progress(ctx, argv[0], 1, 1);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
                 if (ret_stdout)
                         *ret_stdout = out ? steal_ptr(&out) : strdup("");

@@ -23,13 +23,11 @@ int mkfs_ext4(bl_ctx *ctx, const char *path, uint64_t size, const char *staging,
                 (char *) "-E", (char *) "nodiscard,lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0",
                 (char *) "-d", (char *) staging, (char *) path, NULL,
         };
-        bl_progress(ctx, "mke2fs", 0, size);
         int r = bl_run(ctx, "mke2fs", argv, -1, NULL);
         if (r < 0) {
                 unlink(path);
                 return r;
         }
-        bl_progress(ctx, "mke2fs", size, size);
         if (fsync(fd) < 0)
                 return bl_err(ctx, errno, "image file %s: fsync: %m", path);
         return 0;

@@ -196,9 +196,7 @@ int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const c
         argv[n++] = (char *) dir;
         argv[n++] = m;
         argv[n] = NULL;
-        bl_progress(ctx, "debootstrap", 0, 0);
         int r = bl_run(ctx, "image source debootstrap", argv, -1, NULL);
-        bl_progress(ctx, "debootstrap", 1, 1);
         return r;
 }
 
