@@ -64,11 +64,6 @@ static int resolve_user(struct run_security *sec, char *err, size_t errlen)
 _Noreturn void program_exec(const struct run_program *prog, int report_fd)
 {
         char err[256];
-        if (prog->go_fd >= 0) {
-                char go;
-                (void) !read(prog->go_fd, &go, 1);
-                close(prog->go_fd);
-        }
         setsid();
         if (prog->pty_slave >= 0) {
                 dup2(prog->pty_slave, 0);
@@ -99,6 +94,12 @@ _Noreturn void program_exec(const struct run_program *prog, int report_fd)
                 report_and_exit(report_fd, ENOENT, 126, err);
         if (security_apply(&sec, err, sizeof(err)) < 0)
                 report_and_exit(report_fd, EPERM, 126, err);
+        /* the last wait: the init must be non-dumpable before our program runs */
+        if (prog->go_fd >= 0) {
+                char go;
+                (void) !read(prog->go_fd, &go, 1);
+                close(prog->go_fd);
+        }
         environ = prog->envp;
         execvp(prog->argv[0], prog->argv);
         int e = errno;

@@ -8,7 +8,9 @@
 
 #include "core/core.h"
 
+struct sock_fprog;
 struct run_security {
+        const struct sock_fprog *filter; /* seccomp built beforehand, or NULL: built when applied */
         const char *user_name;  /* "name[:group]" resolved in the image after pivot_root, or NULL */
         uint64_t caps;          /* capability mask for the program */
         bool privileged;        /* no seccomp, no masked paths, rw /sys */
@@ -100,6 +102,9 @@ int security_apply(const struct run_security *sec, char *err, size_t errlen);
 int capset_mask(uint64_t eff, uint64_t perm, uint64_t inh);
 uint64_t caps_current(void);
 int drop_bounding(uint64_t keep);
+/* The default filter for `caps`, compiled to BPF ahead of time (off the
+ * start's critical path); ret->filter is malloc'ed. */
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret);
 /* Drops every capability (the init). */
 void security_drop_all(void);
 /* Docker's default capability mask */

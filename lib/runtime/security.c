@@ -4,6 +4,9 @@
 #include <linux/capability.h>
 #include <seccomp.h>
 #include <sched.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -26,13 +29,11 @@ static const char *const mount_calls[] = {
         "mount_setattr", "unshare",
 };
 
-static int load_filter(uint64_t caps, char *err, size_t errlen)
+static scmp_filter_ctx build_filter(uint64_t caps)
 {
         scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
-        if (!f) {
-                snprintf(err, errlen, "seccomp: cannot create a filter");
-                return -ENOMEM;
-        }
+        if (!f)
+                return NULL;
         /* the same rules on the 32-bit ABIs: int 0x80 must not bypass them */
         seccomp_arch_add(f, SCMP_ARCH_X86);
         seccomp_arch_add(f, SCMP_ARCH_X32);
@@ -57,8 +58,42 @@ static int load_filter(uint64_t caps, char *err, size_t errlen)
         seccomp_rule_add(f, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
         seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-        r = seccomp_load(f);
+        (void) r;
+        return f;
+}
+
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret)
+{
+        scmp_filter_ctx f = build_filter(caps);
+        if (!f)
+                return -ENOMEM;
+        int fd = memfd_create("seccomp", MFD_CLOEXEC), r = -EIO;
+        if (fd >= 0 && seccomp_export_bpf(f, fd) == 0) {
+                off_t size = lseek(fd, 0, SEEK_END);
+                struct sock_filter *prog = size > 0 ? malloc((size_t) size) : NULL;
+                if (prog && pread(fd, prog, (size_t) size, 0) == size) {
+                        ret->filter = prog;
+                        ret->len = (unsigned short) ((size_t) size / sizeof(struct sock_filter));
+                        r = 0;
+                } else
+                        free(prog);
+        }
+        if (fd >= 0)
+                close(fd);
         seccomp_release(f);
+        return r;
+}
+
+static int load_filter(const struct run_security *sec, char *err, size_t errlen)
+{
+        int r;
+        if (sec->filter) {
+                r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sec->filter, 0, 0) < 0 ? -errno : 0;
+        } else {
+                scmp_filter_ctx f = build_filter(sec->caps);
+                r = f ? seccomp_load(f) : -ENOMEM;
+                seccomp_release(f);
+        }
         if (r < 0)
                 snprintf(err, errlen, "seccomp: cannot load the filter: %s", strerror(-r));
         return r;
@@ -94,6 +129,6 @@ int security_apply(const struct run_security *sec, char *err, size_t errlen)
                 return -EPERM;
         }
         if (sec->seccomp && !sec->privileged)
-                return load_filter(caps, err, errlen);
+                return load_filter(sec, err, errlen);
         return 0;
 }

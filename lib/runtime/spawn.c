@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <linux/filter.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -50,6 +51,9 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         int root_fd = -1;
         /* die with the parent until released: nothing half-made survives it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* while the parent sets up cgroup and network: compile the filter */
+        struct sock_fprog filter = { 0 };
+        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter) == 0;
         if (recv_fd(sock, &go, &root_fd) < 0)
                 _exit(125);
         prctl(PR_SET_PDEATHSIG, 0);
@@ -84,6 +88,8 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
                 report_and_exit(sock, errno, 125, "cannot fork the program");
         if (pid == 0) {
                 struct run_program prog = spec->prog;
+                if (filtered)
+                        prog.sec.filter = &filter;
                 close(gop[1]);
                 prog.go_fd = gop[0];
                 if (relay[1] >= 0) {
