@@ -80,8 +80,12 @@ static void progress_to_tty(void *data, const char *what, uint64_t done, uint64_
                 progress_shown = false;
                 return;
         }
-        fprintf(stderr, "\r%-12s %3d%% (%llu/%llu MiB)", what, (int) (done * 100 / total),
-                (unsigned long long) (done >> 20), (unsigned long long) (total >> 20));
+        if (total >= (1u << 20))
+                fprintf(stderr, "\r%-12s %3d%% (%llu/%llu MiB)", what, (int) (done * 100 / total),
+                        (unsigned long long) (done >> 20), (unsigned long long) (total >> 20));
+        else
+                fprintf(stderr, "\r%-12s %3d%% (%llu/%llu)", what, (int) (done * 100 / total),
+                        (unsigned long long) done, (unsigned long long) total);
         progress_shown = true;
 }
 

@@ -260,6 +260,8 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
 /* Unpacks an archive (docker-archive or OCI archive) into dir. */
 static int unpack(bl_ctx *ctx, const char *file, const char *dir, const char *what)
 {
+        struct stat fst;
+        uint64_t archive_size = stat(file, &fst) == 0 ? (uint64_t) fst.st_size : 0;
         struct archive *a = archive_read_new();
         struct archive *w = archive_write_disk_new();
         int r = 0, st;
@@ -294,7 +296,7 @@ static int unpack(bl_ctx *ctx, const char *file, const char *dir, const char *wh
                         goto out;
                 }
                 archive_write_finish_entry(w);
-                bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), 0);
+                bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), archive_size);
         }
         if (st != ARCHIVE_EOF)
                 r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
