@@ -12,7 +12,7 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
         bl_clear(ctx);
         _cleanup_record_ bl_record *rec = NULL;
         _cleanup_strv_ char **env = NULL, **procs = NULL;
-        _cleanup_close_ int pidfd = -1, master = -1, slave = -1;
+        _cleanup_close_ int pidfd = -1, master = -1;
         struct exec_spec spec = { .pidfd = -1 };
         int r = container_load(ctx, name, &rec);
         if (r < 0)
@@ -44,16 +44,10 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
         spec.prog.stdio[2] = 2;
         spec.prog.pty_slave = -1;
         spec.prog.go_fd = -1;
-        if (cfg->tty) {
-                master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-                if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !ptsname(master) ||
-                    (slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-                        return bl_err(ctx, errno, "container \"%s\": cannot allocate a terminal: %m", name);
-                spec.prog.pty_slave = slave;
-        }
+        spec.tty = cfg->tty;
         pid_t child;
         int code = 126;
-        if ((r = runtime_exec(ctx, &spec, &child, &code)) < 0) {
+        if ((r = runtime_exec(ctx, &spec, &child, &code, &master)) < 0) {
                 bl_err_wrap(ctx, r, "container \"%s\"", name);
                 bl_process *p = calloc(1, sizeof(*p));
                 if (p && ret) {

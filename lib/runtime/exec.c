@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "runtime.h"
@@ -34,6 +36,19 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd)
                 snprintf(err, sizeof(err), "cannot become root of its user namespace: %s", strerror(e));
                 report_and_exit(report_fd, e, 126, err);
         }
+        /* a terminal of the container's own devpts, its master for the caller */
+        int slave = -1;
+        if (spec->tty) {
+                char name[64];
+                int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0 ||
+                    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || send_fd(report_fd, 'p', master) < 0) {
+                        int e = errno;
+                        snprintf(err, sizeof(err), "cannot allocate a terminal in the container: %s", strerror(e));
+                        report_and_exit(report_fd, e, 126, err);
+                }
+                close(master);
+        }
         /* the new pid namespace applies to children only */
         pid_t child = fork();
         if (child < 0)
@@ -41,6 +56,8 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd)
         if (child == 0) {
                 struct run_program prog = spec->prog;
                 prog.go_fd = -1;
+                if (slave >= 0)
+                        prog.pty_slave = slave;
                 program_exec(&prog, report_fd);
         }
         /* the middle process holds nothing while it waits */
@@ -53,11 +70,11 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd)
         _exit(WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
 }
 
-int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code)
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code, int *ret_ptmx)
 {
         int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return bl_err(ctx, errno, "pipe: %m");
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+                return bl_err(ctx, errno, "socketpair: %m");
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
@@ -70,16 +87,33 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
                 exec_child(spec, p[1]);
         }
         close(p[1]);
-        int code = 126;
+        int code = 126, master = -1;
+        if (spec->tty) {
+                char tag = 0;
+                if (recv_fd(p[0], &tag, &master) < 0 || tag != 'p' || master < 0) {
+                        if (master >= 0)
+                                close(master);
+                        master = -1;
+                        close(p[0]);
+                        waitpid(pid, NULL, 0);
+                        return bl_err(ctx, EIO, "cannot allocate a terminal in the container");
+                }
+        }
         int r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, &code);
         if (ret_code)
                 *ret_code = code;
         close(p[0]);
         if (r < 0) {
                 int st;
+                if (master >= 0)
+                        close(master);
                 waitpid(pid, &st, 0);
                 return r;
         }
         *ret_pid = pid;
+        if (ret_ptmx)
+                *ret_ptmx = master;
+        else if (master >= 0)
+                close(master);
         return 0;
 }

@@ -145,8 +145,9 @@ int proc_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
 struct exec_spec {
         int pidfd;
         bool userns;            /* join its user namespace too, as its root */
+        bool tty;               /* a terminal from the container's devpts; its master to the caller */
         char **cgroup_procs;
         struct run_program prog;
 };
 /* On a program that cannot start, *ret_code gets 126/127. */
-int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code);
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code, int *ret_ptmx);

@@ -127,6 +127,11 @@ if command -v script >/dev/null; then
         has out "27 91" "-t gives the program the caller's terminal size"
         has out "ON-A-TTY" "-t gives the program a terminal"
         has out "rc=5" "-t returns the program's status"
+        bl container create -i base -c ttyx -p sleep 100 >/dev/null 2>&1
+        script -qc "'$B' --root '$R' container exec -t ttyx -- /bin/sh -c 'tty; exit 6'; echo rc=\$?" /dev/null >"$T/out" 2>&1
+        has out "/dev/pts/0" "exec -t: a terminal of the container's own devpts"
+        has out "rc=6" "exec -t returns the command's status"
+        bl container remove --force ttyx >/dev/null 2>&1
 else
         echo "skip - terminal tests: script(1) is missing"
 fi
