@@ -26,6 +26,7 @@ struct bl_ctx {
         bl_progress_fn progress_fn;
         void *progress_data;
         uint64_t t0_usec;       /* monotonic, at creation: for bl_trace */
+        bool store_ready;       /* the root's folders exist (made once per context) */
 };
 
 static inline void freep(void *p) { free(*(void **)p); }

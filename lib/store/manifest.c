@@ -30,6 +30,8 @@ char *store_path(bl_ctx *ctx, const char *fmt, ...)
 
 int store_init(bl_ctx *ctx)
 {
+        if (ctx->store_ready)
+                return 0;
         static const char *const dirs[] = {
                 "manifeste/images", "manifeste/containers", "manifeste/bridges",
                 "images", "containers", "bridges", "tmp",
@@ -50,6 +52,7 @@ int store_init(bl_ctx *ctx)
                 if (p)
                         chmod(p, 0711);
         }
+        ctx->store_ready = true;
         return 0;
 }
 
