@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "disk/disk.h"
 #include "helpers.h"
 
 bl_ctx *ctx;
@@ -304,6 +305,12 @@ static void cleanup_stale_roots(void)
                 ctx = c;
                 remove_all();
                 ctx = saved;
+                /* mounts a failed test made under its root (a tmpfs…) */
+                char **mounts = NULL;
+                if (disk_mounts_under(c, g.gl_pathv[i], &mounts) == 0)
+                        for (char **m = mounts; m && *m; m++)
+                                disk_detach(c, *m);
+                strv_freep(&mounts);
                 bl_ctx_free(c);
                 rm_rf(g.gl_pathv[i]);
         }
