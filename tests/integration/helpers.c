@@ -17,7 +17,7 @@
 bl_ctx *ctx;
 char root[256];
 
-static void cleanup_stale_roots(void);
+void cleanup_stale_roots(void);
 
 static void make_root_and_image(void)
 {
@@ -292,7 +292,7 @@ char *http_get(const char *addr, int port)
 
 /* Containers of a test that failed (check skips its teardown): removed
  * before the next test, so one failure does not cascade. */
-static void cleanup_stale_roots(void)
+void cleanup_stale_roots(void)
 {
         glob_t g;
         if (glob("/tmp/blt-integ.*", 0, NULL, &g) != 0)

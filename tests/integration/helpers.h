@@ -13,6 +13,8 @@ extern char root[256];
 
 void integ_setup(void);
 void integ_teardown(void);
+/* Removes what tests that failed left (their containers, bridges, mounts, roots). */
+void cleanup_stale_roots(void);
 /* Same, inside a private network namespace made for the test. */
 void integ_setup_netns(void);
 
