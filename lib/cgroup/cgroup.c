@@ -239,6 +239,19 @@ bool cgroup_exists(const struct cg_host *h, const char *name)
         return backend(h)->exists(h, name);
 }
 
+bool cgroup_populated(const struct cg_host *h, const char *name)
+{
+        _cleanup_strv_ char **files = NULL;
+        if (backend(h)->procs_files(h, name, &files) < 0)
+                return false;
+        for (char **f = files; *f; f++) {
+                _cleanup_free_ char *s = NULL;
+                if (read_file(*f, &s, NULL) == 0 && s[strspn(s, " \n")] != 0)
+                        return true;
+        }
+        return false;
+}
+
 int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, bl_record *out)
 {
         int r = backend(h)->stats(h, name, out);

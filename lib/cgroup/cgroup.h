@@ -55,6 +55,8 @@ int cgroup_attach(bl_ctx *ctx, const struct cg_host *h, const char *name, pid_t 
 /* Removes the cgroup (waits briefly for its last tasks to go). */
 int cgroup_remove(bl_ctx *ctx, const struct cg_host *h, const char *name);
 bool cgroup_exists(const struct cg_host *h, const char *name);
+/* Whether any process is in the cgroup (in any of its hierarchies). */
+bool cgroup_populated(const struct cg_host *h, const char *name);
 /* memory_bytes memory_limit cpu_usec pids disk_read_bytes disk_write_bytes */
 int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, bl_record *out);
 /* Number of OOM kills the kernel counted in the cgroup. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #include "container.h"
@@ -115,7 +116,15 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 changed = true;
         }
         struct cg_host h;
+        /* a populated cgroup of a container that is not running is another
+         * root's container of the same name: not ours to remove */
+        bool ours = false;
         if (cgroup_host(ctx, &h) == 0 && cgroup_exists(&h, name)) {
+                /* the last processes of a container that just ended take a moment */
+                for (int i = 0; i < 50 && !(ours = !cgroup_populated(&h, name)); i++)
+                        nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
+        }
+        if (ours) {
                 char saved[sizeof(ctx->errmsg)];
                 memcpy(saved, ctx->errmsg, sizeof(saved));
                 if (cgroup_remove(ctx, &h, name) < 0)

@@ -196,6 +196,13 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         strv_push(&lim.device_rules, rule);
                 }
         }
+        /* cgroups are named for the container only: one in use belongs to a
+         * container of the same name under another state root */
+        if (cgroup_populated(&cgh, name)) {
+                r = bl_err(ctx, EBUSY, "container \"%s\": cgroup baleine/%s holds processes (a container of this name under another state root?)",
+                           name, name);
+                goto fail;
+        }
         if (cgroup_exists(&cgh, name))
                 cgroup_remove(ctx, &cgh, name);
         if ((r = cgroup_create(ctx, &cgh, name, &lim)) < 0) {

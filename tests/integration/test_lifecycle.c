@@ -183,6 +183,32 @@ START_TEST(test_attach)
 }
 END_TEST
 
+START_TEST(test_same_name_other_root)
+{
+        /* cgroups are named for containers: a second state root must not take
+         * over a running container's cgroup */
+        start_shell("bltsame", "exec sleep 100", NULL);
+        char *other = bl_asprintf("%s/other-root", root);
+        bl_ctx *c;
+        ck_assert_int_eq(bl_ctx_new(&c, other), 0);
+        bl_image_config *ic;
+        bl_image_config_new(&ic);
+        ck_assert_int_eq(bl_image_create(c, "base", ic), 0);
+        bl_container_config *cfg = shell_config("true");
+        ck_assert_int_eq(bl_container_create(c, "bltsame", cfg), 0);
+        ck_assert_int_eq(bl_container_start(c, "bltsame", 0, NULL), -EBUSY);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(c), "another state root"));
+        char *st = inspect_key("bltsame", "state");
+        ck_assert_str_eq(st, "running");
+        free(st);
+        bl_container_remove(c, "bltsame", 1);
+        bl_container_config_free(cfg);
+        bl_image_config_free(ic);
+        bl_ctx_free(c);
+        free(other);
+}
+END_TEST
+
 START_TEST(test_log_rotation)
 {
         setenv("BALEINE_LOG_MAX", "4096", 1);
@@ -261,6 +287,7 @@ Suite *suite_lifecycle(void)
         tcase_add_test(tc, test_bad_input);
         tcase_add_test(tc, test_attach);
         tcase_add_test(tc, test_log_rotation);
+        tcase_add_test(tc, test_same_name_other_root);
         tcase_add_test(tc, test_disk_full);
         suite_add_tcase(s, tc);
         return s;

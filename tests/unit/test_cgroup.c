@@ -143,8 +143,10 @@ START_TEST(test_v1_limits)
         ck_assert_int_eq(cgroup_procs_files(ctx, &h, "web", &procs), 0);
         ck_assert_uint_eq(strv_length(procs), 8);
         strv_freep(&procs);
+        ck_assert(!cgroup_populated(&h, "web"));
         ck_assert_int_eq(cgroup_attach(ctx, &h, "web", 1234), 0);
         ck_file("pids/baleine/web/cgroup.procs", "1234");
+        ck_assert(cgroup_populated(&h, "web"));
 
         put("memory/baleine/web/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
         uint64_t ooms;
