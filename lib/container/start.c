@@ -109,7 +109,9 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         const char *name = bl_record_get(rec, "name");
         _cleanup_close_ int status_fd = -1, log_fd = -1, old_fd = -1, loop_fd = -1, master = -1, slave = -1;
         _cleanup_strv_ char **argv = NULL, **env = NULL;
-        _cleanup_free_ char *mnt = container_dir(ctx, name), *disk = container_file(ctx, name, "rootfs.img");
+        /* the filesystem is mounted on the container's own folder, in its
+         * mount namespace only */
+        _cleanup_free_ char *mnt = container_file(ctx, name, "rootfs"), *disk = container_file(ctx, name, "rootfs.img");
         _cleanup_free_ char *hosts = NULL;
         struct run_spec spec = { .name = name, .log_fd = -1, .log_old_fd = -1, .status_fd = -1 };
         struct net_hook hook = { 0 };
@@ -135,12 +137,6 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         if ((r = program_security(ctx, rec, NULL, &spec.prog.sec)) < 0)
                 return r;
 
-        /* the filesystem is mounted on the container's own folder, in its
-         * mount namespace only */
-        free(mnt);
-        mnt = container_file(ctx, name, "rootfs");
-        if (!mnt)
-                return -ENOMEM;
         mkdir(mnt, 0700);
         if ((r = open_in(ctx, name, "exit-status", O_WRONLY | O_CREAT | O_TRUNC, &status_fd)) < 0)
                 return r;
