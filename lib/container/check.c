@@ -181,29 +181,58 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         restart_policy(ctx, rec, dry, out);
 }
 
-/* Folders and files of the store that no manifest names: what a crash
- * between two steps can leave. */
-static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
+/* Which manifest an entry of a store folder belongs to, or false when
+ * the entry is not one of baleine's names. */
+typedef bool (*owner_fn)(const char *entry, char *owner, size_t n);
+
+static bool owner_same(const char *entry, char *owner, size_t n)
 {
-        _cleanup_free_ char *cdir = store_path(ctx, "containers");
-        DIR *d = cdir ? opendir(cdir) : NULL;
+        return snprintf(owner, n, "%s", entry) < (int) n;
+}
+
+static bool owner_img_file(const char *entry, char *owner, size_t n)
+{
+        size_t len = strlen(entry);
+        return len > 4 && len - 4 < n && strcmp(entry + len - 4, ".img") == 0 && snprintf(owner, n, "%.*s", (int) (len - 4), entry) > 0;
+}
+
+static bool owner_staging(const char *entry, char *owner, size_t n)
+{
+        (void) n;
+        return sscanf(entry, "image-%127[^.]", owner) == 1;
+}
+
+/* Removes what a folder of the store holds that no manifest of `kind` owns:
+ * what a crash between two steps can leave. */
+static void sweep(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder, const char *kind, owner_fn owner,
+                  const char *detail)
+{
+        _cleanup_free_ char *dir = store_path(ctx, "%s", folder);
+        DIR *d = dir ? opendir(dir) : NULL;
         struct dirent *de;
         while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.' || bl_name_check(ctx, "container", de->d_name) < 0) {
+                char name[128];
+                if (de->d_name[0] == '.' || !owner(de->d_name, name, sizeof(name)) ||
+                    bl_name_check(ctx, kind_noun(kind), name) < 0) {
                         bl_clear(ctx);
                         continue;
                 }
-                if (manifest_exists(ctx, KIND_CONTAINERS, de->d_name))
+                if (manifest_exists(ctx, kind, name))
                         continue;
-                act(ctx, out, de->d_name, "remove-orphan", "a container folder without a manifest");
+                act(ctx, out, de->d_name, "remove-orphan", "%s", detail);
                 if (!dry) {
-                        _cleanup_free_ char *p = container_dir(ctx, de->d_name);
+                        _cleanup_free_ char *p = store_path(ctx, "%s/%s", folder, de->d_name);
                         if (p)
                                 rm_rf(p);
                 }
         }
         if (d)
                 closedir(d);
+}
+
+static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
+{
+        sweep(ctx, dry, out, "containers", KIND_CONTAINERS, owner_same, "a container folder without a manifest");
         _cleanup_record_list_ bl_record_list *images = NULL;
         if (manifest_list(ctx, KIND_IMAGES, &images) == 0)
                 for (size_t i = 0; i < images->n; i++) {
@@ -215,42 +244,9 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
                         if (!dry)
                                 manifest_remove(ctx, KIND_IMAGES, name);
                 }
-        _cleanup_free_ char *idir = store_path(ctx, "images");
-        d = idir ? opendir(idir) : NULL;
-        while (d && (de = readdir(d))) {
-                size_t n = strlen(de->d_name);
-                if (n <= 4 || strcmp(de->d_name + n - 4, ".img") != 0)
-                        continue;
-                _cleanup_free_ char *iname = strndup(de->d_name, n - 4);
-                if (!iname || manifest_exists(ctx, KIND_IMAGES, iname))
-                        continue;
-                act(ctx, out, iname, "remove-orphan", "an image file without a manifest");
-                if (!dry) {
-                        _cleanup_free_ char *p = store_path(ctx, "images/%s", de->d_name);
-                        if (p)
-                                unlink(p);
-                }
-        }
-        if (d)
-                closedir(d);
+        sweep(ctx, dry, out, "images", KIND_IMAGES, owner_img_file, "an image file without a manifest");
         /* staging folders and partial files of creators that died */
-        _cleanup_free_ char *tdir = store_path(ctx, "tmp");
-        d = tdir ? opendir(tdir) : NULL;
-        while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                char iname[128];
-                if (sscanf(de->d_name, "image-%127[^.]", iname) != 1 || manifest_exists(ctx, KIND_IMAGES, iname))
-                        continue;
-                act(ctx, out, de->d_name, "remove-orphan", "a staging leftover");
-                if (!dry) {
-                        _cleanup_free_ char *p = store_path(ctx, "tmp/%s", de->d_name);
-                        if (p)
-                                rm_rf(p);
-                }
-        }
-        if (d)
-                closedir(d);
+        sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a staging leftover");
 }
 
 /* baleine mounts container disks only inside their own mount namespaces:

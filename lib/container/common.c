@@ -89,6 +89,8 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
         const char *name = bl_record_get(rec, "name");
         const char *state = bl_record_get(rec, "state");
         bool changed = false;
+        struct cg_host h;
+        bool have_cg = cgroup_host(ctx, &h) == 0;
         if (state && (strcmp(state, "running") == 0 || strcmp(state, "starting") == 0)) {
                 _cleanup_free_ char *status = container_file(ctx, name, "exit-status");
                 int code = -1, sig = 0;
@@ -103,9 +105,8 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                         record_set(rec, "exit_code", "137");
                         record_set(rec, "exit_signal", "9");
                 }
-                struct cg_host h;
                 uint64_t ooms = 0;
-                if (cgroup_host(ctx, &h) == 0 && cgroup_oom_kills(&h, name, &ooms) == 0 && ooms > 0)
+                if (have_cg && cgroup_oom_kills(&h, name, &ooms) == 0 && ooms > 0)
                         record_set(rec, "oom_killed", "yes");
                 else
                         record_set(rec, "oom_killed", NULL);
@@ -115,11 +116,10 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 record_set(rec, "starter_pid", NULL);
                 changed = true;
         }
-        struct cg_host h;
         /* a populated cgroup of a container that is not running is another
          * root's container of the same name: not ours to remove */
         bool ours = false;
-        if (cgroup_host(ctx, &h) == 0 && cgroup_exists(&h, name)) {
+        if (have_cg && cgroup_exists(&h, name)) {
                 /* the last processes of a container that just ended take a moment */
                 for (int i = 0; i < 50 && !(ours = !cgroup_populated(&h, name)); i++)
                         nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);

@@ -22,11 +22,9 @@ int digest_buffer(const void *data, size_t len, char out[72])
         return 0;
 }
 
-int digest_file(const char *path, char out[72])
+/* SHA-256 of what `next` yields (bytes > 0, then 0 at the end, < 0 on error). */
+static int digest_stream(ssize_t (*next)(void *src, char *buf, size_t n), void *src, char out[72])
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
         EVP_MD_CTX *c = EVP_MD_CTX_new();
         if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
                 EVP_MD_CTX_free(c);
@@ -34,16 +32,34 @@ int digest_file(const char *path, char out[72])
         }
         static char buf[1 << 16];
         ssize_t k;
-        while ((k = read(fd, buf, sizeof(buf))) > 0)
+        while ((k = next(src, buf, sizeof(buf))) > 0)
                 EVP_DigestUpdate(c, buf, (size_t) k);
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned n = 0;
         EVP_DigestFinal_ex(c, md, &n);
         EVP_MD_CTX_free(c);
         if (k < 0)
-                return -errno;
+                return -EIO;
         hex(md, n, out);
         return 0;
+}
+
+static ssize_t next_from_fd(void *src, char *buf, size_t n)
+{
+        return read(*(int *) src, buf, n);
+}
+
+static ssize_t next_from_archive(void *src, char *buf, size_t n)
+{
+        return (ssize_t) archive_read_data(src, buf, n);
+}
+
+int digest_file(const char *path, char out[72])
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return digest_stream(next_from_fd, &fd, out);
 }
 
 /* The digest of a layer's tar once decompressed (its diff_id). */
@@ -56,22 +72,9 @@ int digest_uncompressed(const char *path, char out[72])
         archive_read_support_format_raw(a);
         struct archive_entry *e;
         int r = -EBADMSG;
-        if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-                EVP_MD_CTX *c = EVP_MD_CTX_new();
-                EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-                static char buf[1 << 16];
-                la_ssize_t k;
-                while ((k = archive_read_data(a, buf, sizeof(buf))) > 0)
-                        EVP_DigestUpdate(c, buf, (size_t) k);
-                unsigned char md[EVP_MAX_MD_SIZE];
-                unsigned n = 0;
-                EVP_DigestFinal_ex(c, md, &n);
-                EVP_MD_CTX_free(c);
-                if (k == 0) {
-                        hex(md, n, out);
-                        r = 0;
-                }
-        }
+        if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK &&
+            digest_stream(next_from_archive, a, out) == 0)
+                r = 0;
         archive_read_free(a);
         return r;
 }
