@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs inside a container: tries one escape and prints "ALLOWED" or
  * "DENIED <errno name>".  Static: needs nothing from the image. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/keyctl.h>
 #include <linux/reboot.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +29,148 @@ static int report(long r)
                 return 1;
         }
         printf("ALLOWED\n");
+        return 0;
+}
+
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* The file an fd of ours names (a host path shows as the host sees it). */
+static void fd_target(int fd, char *buf, size_t n)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        ssize_t k = readlink(path, buf, n - 1);
+        buf[k > 0 ? k : 0] = 0;
+}
+
+static int exe_of(int pid, char *buf, size_t n)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+        ssize_t k = readlink(path, buf, n - 1);
+        buf[k > 0 ? k : 0] = 0;
+        return k > 0 ? 0 : -1;
+}
+
+/* Reopens an O_PATH descriptor for writing, as CVE-2019-5736 did once the
+ * host program had ended; never writes.  1: writable, 0: refused, -1: busy. */
+static int try_reopen(int fd, const char *what)
+{
+        char path[64], target[512];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        fd_target(fd, target, sizeof(target));
+        int w = open(path, O_WRONLY | O_CLOEXEC);
+        if (w >= 0) {
+                printf("%s-WRITABLE %s\n", what, target);
+                close(w);
+                return 1;
+        }
+        if (errno == ETXTBSY)
+                return -1;
+        printf("%s-REFUSED %s %s\n", what, target, strerrorname_np(errno));
+        return 0;
+}
+
+#define MAX_HELD 128
+
+/* The exec attacker: watches for processes entering the container (any
+ * pid but 1 and itself) until /tmp/blt-stop appears, for at most `secs`.
+ * On each: O_PATH open of /proc/PID/exe (kept, reopened for writing once
+ * not busy), /proc/PID/mem read-write, and its descriptors.  `final` is
+ * the exe of the exec'd program itself: that one is the container's own. */
+static int exe_watch(double secs, const char *final)
+{
+        int held[MAX_HELD], nheld = 0, seen_final = 0, entering = 0;
+        int last_pid = 1;
+        double end = now_s() + secs, stop_at = 0;
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        while (now_s() < end && (!stop_at || now_s() < stop_at)) {
+                if (!stop_at && access("/tmp/blt-stop", F_OK) == 0)
+                        stop_at = now_s() + 2; /* a last chance for the busy ones */
+                for (int i = 0; i < nheld; i++)
+                        if (held[i] >= 0 && try_reopen(held[i], "EXE") >= 0) {
+                                close(held[i]);
+                                held[i] = -1;
+                        }
+                DIR *d = opendir("/proc");
+                struct dirent *de;
+                while (d && (de = readdir(d))) {
+                        int pid = atoi(de->d_name);
+                        if (pid <= last_pid || pid == getpid())
+                                continue;
+                        last_pid = pid;
+                        /* stay on it until it is the final program or gone */
+                        char exe[512], mem[64], fdd[64];
+                        snprintf(mem, sizeof(mem), "/proc/%d/mem", pid);
+                        snprintf(fdd, sizeof(fdd), "/proc/%d/fd", pid);
+                        bool counted = false, fds_listed = false;
+                        double give_up = now_s() + 3;
+                        for (long spin = 0; kill(pid, 0) == 0 && ((spin & 255) || now_s() < give_up); spin++) {
+                                if (exe_of(pid, exe, sizeof(exe)) == 0 && strcmp(exe, final) == 0) {
+                                        seen_final++;
+                                        break;
+                                }
+                                if (!counted) {
+                                        counted = true;
+                                        entering++;
+                                }
+                                char path[64];
+                                snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+                                int e = open(path, O_PATH);
+                                if (e >= 0) {
+                                        char t[512];
+                                        fd_target(e, t, sizeof(t));
+                                        if (strcmp(t, final) == 0 || nheld == MAX_HELD)
+                                                close(e);
+                                        else {
+                                                printf("EXE-OPENED %s\n", t);
+                                                held[nheld++] = e;
+                                        }
+                                }
+                                int m = open(mem, O_RDWR | O_CLOEXEC);
+                                if (m >= 0) {
+                                        /* exec is one-way: named after the open, it was not yet the final program */
+                                        if (exe_of(pid, exe, sizeof(exe)) < 0 || strcmp(exe, final) != 0)
+                                                printf("MEM-OPENED %s\n", exe);
+                                        close(m);
+                                }
+                                DIR *fds = fds_listed ? NULL : opendir(fdd);
+                                struct dirent *fe;
+                                while (fds && (fe = readdir(fds))) {
+                                        char fp[128], t[512];
+                                        snprintf(fp, sizeof(fp), "%s/%s", fdd, fe->d_name);
+                                        ssize_t k = fe->d_name[0] == '.' ? -1 : readlink(fp, t, sizeof(t) - 1);
+                                        if (k <= 0)
+                                                continue;
+                                        t[k] = 0;
+                                        fds_listed = true;
+                                        if (exe_of(pid, exe, sizeof(exe)) < 0 || strcmp(exe, final) != 0)
+                                                printf("FD-SEEN %s %s\n", fe->d_name, t);
+                                }
+                                if (fds)
+                                        closedir(fds);
+                        }
+                }
+                if (d)
+                        closedir(d);
+                sleep_ms(1);
+        }
+        for (int i = 0; i < nheld; i++)
+                if (held[i] >= 0 && try_reopen(held[i], "EXE") < 0)
+                        printf("EXE-BUSY\n");
+        printf("SEEN-FINAL %d ENTERING %d\n", seen_final, entering);
         return 0;
 }
 
@@ -102,6 +248,33 @@ int main(int argc, char **argv)
                 struct timespec ts = { 0 };
                 clock_gettime(CLOCK_REALTIME, &ts);
                 return report(clock_settime(CLOCK_REALTIME, &ts));
+        }
+        if (!strcmp(t, "exe-watch") && argc == 4)
+                return exe_watch(atof(argv[2]), argv[3]);
+        if (!strcmp(t, "reopen") && argc == 3) {
+                /* an O_PATH descriptor of a program that ran here: wait until it is no longer busy */
+                int fd = atoi(argv[2]);
+                for (int i = 0; i < 250; i++) {
+                        if (try_reopen(fd, "EXE") >= 0)
+                                return 0;
+                        sleep_ms(20);
+                }
+                printf("EXE-BUSY\n");
+                return 0;
+        }
+        if (!strcmp(t, "fds")) {
+                /* every descriptor this program was given */
+                DIR *d = opendir("/proc/self/fd");
+                struct dirent *de;
+                while (d && (de = readdir(d))) {
+                        int fd = atoi(de->d_name);
+                        if (de->d_name[0] == '.' || fd == dirfd(d))
+                                continue;
+                        char tg[512];
+                        fd_target(fd, tg, sizeof(tg));
+                        printf("FD %d %s\n", fd, tg);
+                }
+                return 0;
         }
         fprintf(stderr, "unknown probe %s\n", t);
         return 2;
