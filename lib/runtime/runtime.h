@@ -87,9 +87,18 @@ int recv_fd(int sock, char *ret_tag, int *ret_fd);
 void runtime_abort(struct run_child *child);
 
 /* program.c: the last steps before execve, shared by start and exec:
- * stdio, working directory, user, capabilities, seccomp.  On failure it
- * writes a report on report_fd and exits 126/127. */
-_Noreturn void program_exec(const struct run_program *prog, int report_fd);
+ * stdio, working directory, user, capabilities, seccomp; then it becomes
+ * the sealed baleine-init (init_fd) which executes the program.  On
+ * failure a report on report_fd and exit 126/127. */
+_Noreturn void program_exec(const struct run_program *prog, int report_fd, int init_fd);
+/* Executes the sealed baleine-init without effective capabilities, so it
+ * starts non-dumpable (it cannot read its execute-only file); returns
+ * only on failure, -errno. */
+int exec_sealed(int init_fd, char **argv);
+/* The sealed init's exec mode: argv "baleine-init --exec REPORT_FD ARGC
+ * ARG... ENV...", environment empty: the program's environment is never
+ * that of the static init. */
+#define INIT_EXEC_MODE "--exec"
 /* report.c: what a child says when it cannot start its program */
 _Noreturn void report_and_exit(int fd, int err, int exit_code, const char *msg);
 /* Reads a report: 0 on EOF (the program was executed), else -errno with
@@ -130,11 +139,14 @@ struct init_params {
         void (*settle)(void);   /* run once the program goes (the static init returns its start-up pages) */
 };
 _Noreturn void init_run(const struct init_params *p);
-/* The static init to execute as PID 1 (its memory is not a copy of the
- * caller's), or NULL: then the fork of the caller stays the init. */
-const char *init_binary(void);
+/* init_binary.c: a sealed, execute-only memfd copy of the static
+ * baleine-init, O_CLOEXEC; a clear error when it is not installed. */
+int init_memfd(bl_ctx *ctx, int *ret_fd);
 
 /* proc.c */
+/* Closes every descriptor but 0, 1, 2 and those of keep (-1s ignored):
+ * what a process entering a container must not carry in. */
+void close_fds_except(const int *keep, size_t n);
 /* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
 int proc_starttime(pid_t pid, uint64_t *ret);
 /* A pidfd for pid, only if its start time is still `starttime`. */
@@ -145,7 +157,8 @@ int proc_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
 struct exec_spec {
         int pidfd;
         bool userns;            /* join its user namespace too, as its root */
-        bool tty;               /* a terminal from the container's devpts; its master to the caller */
+        bool tty;               /* a terminal from the container's devpts; its master to the caller;
+                                 * else pipes, relayed to and from prog.stdio by a host process */
         char **cgroup_procs;
         struct run_program prog;
 };

@@ -22,26 +22,25 @@ static void keep_on_exec(int fd)
                 fcntl(fd, F_SETFD, 0);
 }
 
-/* PID 1 becomes the static baleine-init (falls back to being it itself). */
-static _Noreturn void become_init(const struct init_params *p, int init_fd)
+/* PID 1 becomes the sealed copy of the static baleine-init. */
+static _Noreturn void become_init(const struct init_params *p, int init_fd, int report_fd)
 {
-        if (init_fd >= 0) {
-                char a[7][24];
-                int fds[] = { p->status_fd, p->log_fd, p->log_old_fd, p->relay_fd, p->go_fd };
-                for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
-                        keep_on_exec(fds[i]);
-                snprintf(a[0], sizeof(a[0]), "%d", (int) p->program);
-                snprintf(a[1], sizeof(a[1]), "%d", p->status_fd);
-                snprintf(a[2], sizeof(a[2]), "%d", p->log_fd);
-                snprintf(a[3], sizeof(a[3]), "%d", p->log_old_fd);
-                snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long) p->log_max);
-                snprintf(a[5], sizeof(a[5]), "%d", p->relay_fd);
-                snprintf(a[6], sizeof(a[6]), "%d", p->go_fd);
-                char *argv[] = { (char *) "baleine-init", a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL };
-                char *envp[] = { NULL };
-                fexecve(init_fd, argv, envp);
-        }
-        init_run(p);
+        char a[7][24];
+        int fds[] = { p->status_fd, p->log_fd, p->log_old_fd, p->relay_fd, p->go_fd };
+        for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+                keep_on_exec(fds[i]);
+        snprintf(a[0], sizeof(a[0]), "%d", (int) p->program);
+        snprintf(a[1], sizeof(a[1]), "%d", p->status_fd);
+        snprintf(a[2], sizeof(a[2]), "%d", p->log_fd);
+        snprintf(a[3], sizeof(a[3]), "%d", p->log_old_fd);
+        snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long) p->log_max);
+        snprintf(a[5], sizeof(a[5]), "%d", p->relay_fd);
+        snprintf(a[6], sizeof(a[6]), "%d", p->go_fd);
+        char *argv[] = { (char *) "baleine-init", a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL };
+        int e = -exec_sealed(init_fd, argv);
+        char err[256];
+        snprintf(err, sizeof(err), "cannot execute the sealed baleine-init: %s", strerror(e));
+        report_and_exit(report_fd, e, 125, err);
 }
 
 static _Noreturn void child_main(const struct run_spec *spec, int sock, int init_fd)
@@ -49,6 +48,12 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         char err[256] = "";
         char go;
         int root_fd = -1;
+        /* first: nothing in the container may ever trace or open this host
+         * program, nor find a descriptor of its caller in it */
+        prctl(PR_SET_DUMPABLE, 0);
+        int keep[] = { sock, init_fd, spec->status_fd, spec->log_fd, spec->log_old_fd, spec->prog.stdio[0],
+                       spec->prog.stdio[1], spec->prog.stdio[2], spec->prog.pty_slave };
+        close_fds_except(keep, ARRAY_SIZE(keep));
         /* die with the parent until released: nothing half-made survives it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* while the parent sets up cgroup and network: compile the filter */
@@ -61,7 +66,7 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
          * unprivileged id of the host */
         if (spec->userns_count && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
                 report_and_exit(sock, errno, 125, "cannot become root of its user namespace");
-        /* not dumpable from the start: nothing in the container may trace it */
+        /* the new ids made it dumpable again */
         prctl(PR_SET_DUMPABLE, 0);
         /* detached: no terminal's signals or hang-up reach it */
         if (spec->prog.stdio[0] < 0 && spec->prog.pty_slave < 0)
@@ -96,17 +101,17 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
                         prog.stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
                         prog.stdio[1] = prog.stdio[2] = relay[1];
                 }
-                program_exec(&prog, sock);
+                program_exec(&prog, sock, init_fd);
         }
         if (relay[1] >= 0)
                 close(relay[1]);
         close(gop[0]);
-        close(sock);
         struct init_params p = {
                 .program = pid, .status_fd = spec->status_fd, .log_fd = spec->log_fd, .log_old_fd = spec->log_old_fd,
                 .log_max = spec->log_max, .relay_fd = relay[0], .go_fd = gop[1],
         };
-        become_init(&p, init_fd);
+        /* sock is close-on-exec: the parent's report is the program's */
+        become_init(&p, init_fd, sock);
 }
 
 int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *ret)
@@ -114,9 +119,12 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return bl_err(ctx, errno, "container \"%s\": socketpair: %m", spec->name);
-        int pidfd = -1;
-        const char *init = init_binary();
-        int init_fd = init ? open(init, O_RDONLY | O_CLOEXEC) : -1;
+        int pidfd = -1, init_fd = -1, r = init_memfd(ctx, &init_fd);
+        if (r < 0) {
+                close(sv[0]);
+                close(sv[1]);
+                return bl_err_wrap(ctx, r, "container \"%s\"", spec->name);
+        }
         struct clone_args args = {
                 .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
                          (spec->userns_count ? CLONE_NEWUSER : 0),
@@ -128,8 +136,7 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
                 int e = errno;
                 close(sv[0]);
                 close(sv[1]);
-                if (init_fd >= 0)
-                        close(init_fd);
+                close(init_fd);
                 return bl_err(ctx, e, "container \"%s\": cannot create namespaces: %s", spec->name, strerror(e));
         }
         if (pid == 0) {
@@ -137,8 +144,7 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
                 child_main(spec, sv[1], init_fd);
         }
         close(sv[1]);
-        if (init_fd >= 0)
-                close(init_fd);
+        close(init_fd);
         ret->pid = (pid_t) pid;
         ret->pidfd = pidfd;
         ret->sync_fd = sv[0];
