@@ -229,7 +229,9 @@ if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then
                 cc "$SRC/examples/hello.c" $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$T/dest pkg-config --cflags --libs libbaleine) \
                 -o "$T/hello" 2>"$T/err"; then
                 ok "outside program builds with pkg-config"
-                if BALEINE_ROOT=$T/hello-root LD_LIBRARY_PATH=$libdir "$T/hello" >"$T/out" 2>&1; then
+                # staged, not installed: the library finds its init where a test build is told
+                init=$(find "$T/dest" -name baleine-init | head -1)
+                if BALEINE_ROOT=$T/hello-root BALEINE_INIT=$init LD_LIBRARY_PATH=$libdir "$T/hello" >"$T/out" 2>&1; then
                         has out "hello from hello in a container" "outside program runs a container"
                 else
                         ko "hello: $(cat "$T/out")"
