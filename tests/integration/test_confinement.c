@@ -155,6 +155,59 @@ START_TEST(test_v2_program_attached)
 }
 END_TEST
 
+/* A container on bridge bltbr9 at `addr`, with `hostname` (NULL: its name). */
+static void start_on_bridge(const char *name, const char *hostname, const char *addr)
+{
+        bl_container_config *cfg = shell_config("");
+        ck_assert_int_eq(bl_container_config_add_network(cfg, "bltbr9", addr), 0);
+        if (hostname)
+                ck_assert_int_eq(bl_container_config_set_hostname(cfg, hostname), 0);
+        start_shell(name, "exec sleep 1000", cfg);
+        bl_container_config_free(cfg);
+}
+
+/* What NAME resolves to inside container `from` (the address), or "none". */
+static char *resolve_in(const char *from, const char *name)
+{
+        char script[256];
+        snprintf(script, sizeof(script), "ping -c1 -W1 %s 2>&1 | sed -n 's/^PING [^ ]* (\\([0-9.]*\\)).*/\\1/p' | grep . || echo none", name);
+        char *argv[] = { (char *) "sh", (char *) "-c", script, NULL }, *out = NULL;
+        exec_capture(from, argv, &out);
+        ck_assert_ptr_nonnull(out);
+        out[strcspn(out, "\n")] = 0;
+        return out;
+}
+
+START_TEST(test_hostname_cannot_shadow)
+{
+        int r = bl_bridge_add(ctx, "bltbr9", "10.91.0.1/24");
+        ck_assert_msg(r == 0, "bridge: %s", bl_ctx_errmsg(ctx));
+        /* the thief sorts first in the hosts file: first match would win */
+        start_on_bridge("bltvictim", "bltalias", "10.91.0.2");
+        start_on_bridge("bltathief", "bltvictim", "10.91.0.3");
+        start_on_bridge("bltdup1", "bltsame", "10.91.0.4");
+        start_on_bridge("bltdup2", "BLTSAME", "10.91.0.5");
+        static const struct { const char *name, *expect; } c[] = {
+                { "bltvictim", "10.91.0.2" },   /* the name wins over the thief's hostname */
+                { "BLTVICTIM", "10.91.0.2" },
+                { "bltalias", "10.91.0.2" },    /* an unambiguous hostname is published */
+                { "bltathief", "10.91.0.3" },
+                { "bltsame", "none" },          /* shared by two: for neither */
+                { "bltdup2", "10.91.0.5" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+                char *got = resolve_in("bltdup1", c[i].name);
+                ck_assert_msg(strcmp(got, c[i].expect) == 0, "%s resolves to %s, expected %s", c[i].name, got, c[i].expect);
+                free(got);
+        }
+        /* the name's owner stopped: its name is still not the thief's */
+        ck_assert_int_eq(bl_container_stop(ctx, "bltvictim", 2), 0);
+        char *got = resolve_in("bltdup1", "bltvictim");
+        ck_assert_msg(strcmp(got, "none") == 0, "bltvictim resolves to %s once stopped", got);
+        free(got);
+}
+END_TEST
+
 Suite *suite_confinement(void);
 Suite *suite_confinement(void)
 {
@@ -166,5 +219,11 @@ Suite *suite_confinement(void)
         tcase_add_test(tc, test_seccomp_calls);
         tcase_add_test(tc, test_v2_program_attached);
         suite_add_tcase(s, tc);
+        /* names on a bridge: a private network namespace per test */
+        TCase *names = tcase_create("names");
+        tcase_add_checked_fixture(names, integ_setup_netns, integ_teardown);
+        tcase_set_timeout(names, 240);
+        tcase_add_test(names, test_hostname_cannot_shadow);
+        suite_add_tcase(s, names);
         return s;
 }
