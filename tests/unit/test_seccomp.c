@@ -14,6 +14,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #include "runtime/runtime.h"
@@ -57,6 +59,17 @@ static long kcmp(void) { return syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM, 0
 static long set_mempolicy(void) { return syscall(SYS_set_mempolicy, 0, NULL, 0); }
 static long name_to_handle(void) { return syscall(SYS_name_to_handle_at, AT_FDCWD, "/", NULL, NULL, 0); }
 static long getpid_call(void) { return syscall(SYS_getpid); }
+static long adjtime_read(void)
+{
+        struct timex t = { 0 };        /* modes 0: a read, as glibc's adjtimex */
+        return syscall(SYS_clock_adjtime, CLOCK_REALTIME, &t);
+}
+/* a clock no one may set: the kernel's answer would be EINVAL, harmless even as root */
+static long settime(void)
+{
+        struct timespec ts = { 0 };
+        return syscall(SYS_clock_settime, CLOCK_MONOTONIC, &ts);
+}
 
 #if defined(__x86_64__)
 /* The i386 ABI from this 64-bit process: the filter covers it too. */
@@ -123,6 +136,7 @@ START_TEST(test_default_refuses)
                 { "clone3", clone3, ENOSYS }, { "unshare(CLONE_NEWUSER)", unshare_user, EPERM },
                 { "clone(CLONE_NEWUSER)", clone_user, EPERM }, { "kcmp", kcmp, EPERM },
                 { "set_mempolicy", set_mempolicy, EPERM }, { "name_to_handle_at", name_to_handle, EPERM },
+                { "clock_settime", settime, EPERM },
         };
         check_cases(caps_default(), c, ARRAY_SIZE(c));
 }
@@ -135,7 +149,7 @@ START_TEST(test_default_allows)
                 { "getpid", getpid_call, ALLOWED }, { "socket(AF_UNIX)", unix_socket, ALLOWED },
                 { "personality(query)", pers_query, ALLOWED }, { "personality(PER_LINUX)", pers_linux, ALLOWED },
                 { "personality(PER_LINUX32)", pers_linux32, ALLOWED }, { "personality(0x20008)", pers_uname26, ALLOWED },
-                { "personality(8 | 1 << 32)", pers_high, ALLOWED },
+                { "personality(8 | 1 << 32)", pers_high, ALLOWED }, { "clock_adjtime (read)", adjtime_read, ALLOWED },
         };
         check_cases(caps_default(), c, ARRAY_SIZE(c));
 }
