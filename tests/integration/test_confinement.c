@@ -72,6 +72,27 @@ START_TEST(test_seccomp_calls)
 }
 END_TEST
 
+START_TEST(test_exec_confined)
+{
+        /* a process entering by exec obeys the same filter and device policy */
+        ck_assert_msg(path_exists(probe_path()), "the probe %s is missing: nothing was tried", probe_path());
+        start_shell("bltscx", "exec sleep 1000", NULL);
+        static const struct attempt a[] = {
+                { "io-uring-setup", "DENIED EPERM" }, { "vsock", "DENIED EPERM" },
+                { "personality-norandom", "DENIED EPERM" }, { "dev-console", "DENIED EPERM" },
+                { "personality-query", "ALLOWED" },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(a); i++) {
+                char *argv[] = { (char *) "/bin/blt-probe", (char *) a[i].mode, NULL }, *out = NULL;
+                exec_capture("bltscx", argv, &out);
+                ck_assert_ptr_nonnull(out);
+                out[strcspn(out, "\n")] = 0;
+                ck_assert_msg(strcmp(out, a[i].verdict) == 0, "exec %s: %s, expected %s", a[i].mode, out, a[i].verdict);
+                free(out);
+        }
+}
+END_TEST
+
 /* The cgroup2 hierarchy of this host: /sys/fs/cgroup itself, or the
  * "unified" one of a hybrid v1 host. */
 static const char *cgroup2_root(void)
@@ -217,6 +238,7 @@ Suite *suite_confinement(void)
         tcase_set_timeout(tc, 240);
         tcase_add_test(tc, test_host_devices);
         tcase_add_test(tc, test_seccomp_calls);
+        tcase_add_test(tc, test_exec_confined);
         tcase_add_test(tc, test_v2_program_attached);
         suite_add_tcase(s, tc);
         /* names on a bridge: a private network namespace per test */
