@@ -160,7 +160,8 @@ int read_line(const char *path, char **ret)
         return 0;
 }
 
-static uint64_t usage_total;
+/* nftw passes no context to its callback: one sum per thread */
+static _Thread_local uint64_t usage_total;
 static int usage_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void) path; (void) flag; (void) ftw;

@@ -25,14 +25,16 @@ int digest_buffer(const void *data, size_t len, char out[72])
 /* SHA-256 of what `next` yields (bytes > 0, then 0 at the end, < 0 on error). */
 static int digest_stream(ssize_t (*next)(void *src, char *buf, size_t n), void *src, char out[72])
 {
-        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        enum { BUF = 1 << 16 };
+        /* the caller's own buffer: two threads hash at once */
+        _cleanup_free_ char *buf = malloc(BUF);
+        EVP_MD_CTX *c = buf ? EVP_MD_CTX_new() : NULL;
         if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
                 EVP_MD_CTX_free(c);
                 return -ENOMEM;
         }
-        static char buf[1 << 16];
         ssize_t k;
-        while ((k = next(src, buf, sizeof(buf))) > 0)
+        while ((k = next(src, buf, BUF)) > 0)
                 EVP_DigestUpdate(c, buf, (size_t) k);
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned n = 0;
