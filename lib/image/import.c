@@ -7,8 +7,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <json-c/json.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/resolve.h"
 #include "image.h"
 #include "store/store.h"
 
@@ -257,52 +259,52 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
         return r;
 }
 
-/* Unpacks an archive (docker-archive or OCI archive) into dir. */
-static int unpack(bl_ctx *ctx, const char *file, const char *dir, const char *what)
+/* Unpacks an archive (docker-archive or OCI archive) into dir: its files
+ * and folders only (an archive's links are never made, nor followed),
+ * beneath dir's descriptor, within the size limit. */
+static int unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size, const char *what)
 {
         struct stat fst;
         uint64_t archive_size = stat(file, &fst) == 0 ? (uint64_t) fst.st_size : 0;
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+        struct extract x;
+        extract_init(&x, ctx, dirfd, size);
+        x.what = what;
+        x.keep_meta = false;
         struct archive *a = archive_read_new();
-        struct archive *w = archive_write_disk_new();
+        if (!a)
+                return -ENOMEM;
         int r = 0, st;
         archive_read_support_filter_all(a);
         archive_read_support_format_tar(a);
         archive_read_support_format_gnutar(a);
-        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
         if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
                 r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
                 goto out;
         }
         struct archive_entry *e;
         while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-                /* only files and folders: an archive's links are never followed */
                 int type = archive_entry_filetype(e);
-                if (type != AE_IFREG && type != AE_IFDIR)
+                if ((type != AE_IFREG && type != AE_IFDIR) || archive_entry_hardlink(e))
                         continue;
                 const char *name = archive_entry_pathname(e);
-                if (name[0] == '/' || strstr(name, "..")) {
+                _cleanup_free_ char *p = path_clean(name);
+                if (!p) {
                         r = bl_err(ctx, EPERM, "%s: entry \"%s\" leaves the archive", what, name);
                         goto out;
                 }
-                _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, name);
-                archive_entry_set_pathname(e, full);
-                archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
-                if (archive_write_header(w, e) != ARCHIVE_OK) {
-                        r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(w));
+                if (!*p)
+                        continue;
+                if ((r = extract_entry(&x, a, e, p)) < 0)
                         goto out;
-                }
-                if ((st = archive_pump_data(a, w)) != ARCHIVE_EOF) {
-                        r = bl_err(ctx, EIO, "%s: entry \"%s\": %s", what, name, archive_error_string(a));
-                        goto out;
-                }
-                archive_write_finish_entry(w);
                 bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), archive_size);
         }
         if (st != ARCHIVE_EOF)
                 r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
 out:
         archive_read_free(a);
-        archive_write_free(w);
         return r;
 }
 
@@ -394,6 +396,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         _cleanup_record_ bl_record *keys = record_new();
         struct source s = { 0 };
         json_object *config = NULL;
+        _cleanup_close_ int rootfd = -1;
         bool made = false;
         if (!work || !mkdtemp(work)) {
                 r = bl_err(ctx, errno ? errno : ENOMEM, "image \"%s\": cannot make a work folder", name);
@@ -407,7 +410,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         else {
                 s.dir = bl_asprintf("%s/archive", work);
                 mkdir(s.dir, 0700);
-                if ((r = unpack(ctx, path, s.dir, what)) < 0)
+                if ((r = unpack(ctx, path, s.dir, size, what)) < 0)
                         goto out;
         }
         oci = bl_asprintf("%s/index.json", s.dir);
@@ -428,10 +431,19 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         }
         if ((r = verify(ctx, &s, config, what)) < 0)
                 goto out;
+        if ((rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                r = bl_err(ctx, errno, "%s: %s: %m", what, rootfs);
+                goto out;
+        }
+        struct extract x;
+        extract_init(&x, ctx, rootfd, size);
         for (size_t i = 0; i < s.nlayers; i++) {
                 char lw[600];
                 snprintf(lw, sizeof(lw), "%s: layer %zu", what, i + 1);
-                if ((r = layer_apply(ctx, rootfs, s.layers[i].path, lw)) < 0)
+                x.what = lw;
+                /* what the layers below left, whiteouts and overwrites included */
+                x.used = dir_usage(rootfs);
+                if ((r = layer_apply(&x, s.layers[i].path)) < 0)
                         goto out;
                 bl_progress(ctx, "layers", i + 1, s.nlayers);
         }
