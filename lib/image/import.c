@@ -65,6 +65,22 @@ static json_object *jget(json_object *o, const char *key)
         return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* dir/rel, when it stays inside dir: no "..", and no link of a layout
+ * folder leading out of it (an unpacked archive holds no link at all). */
+static char *confined(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
+{
+        _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, rel);
+        _cleanup_free_ char *real_dir = realpath(dir, NULL), *real = full ? realpath(full, NULL) : NULL;
+        if (!full || !real_dir)
+                return NULL;
+        size_t n = strlen(real_dir);
+        if (real && !(strncmp(real, real_dir, n) == 0 && real[n] == '/')) {
+                bl_err(ctx, EPERM, "%s: \"%s\" leads out of the archive through a link", what, rel);
+                return NULL;
+        }
+        return steal_ptr(&full);
+}
+
 /* A path named by the archive stays inside it. */
 static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
 {
@@ -72,7 +88,7 @@ static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *w
                 bl_err(ctx, EPERM, "%s: path \"%s\" leaves the archive", what, rel ? rel : "(none)");
                 return NULL;
         }
-        return bl_asprintf("%s/%s", dir, rel);
+        return confined(ctx, dir, rel, what);
 }
 
 static char *blob_path(bl_ctx *ctx, const char *dir, const char *digest, const char *what)
@@ -81,7 +97,8 @@ static char *blob_path(bl_ctx *ctx, const char *dir, const char *digest, const c
                 bl_err(ctx, EBADMSG, "%s: unsupported digest \"%s\"", what, digest ? digest : "(none)");
                 return NULL;
         }
-        return bl_asprintf("%s/blobs/sha256/%s", dir, digest + 7);
+        _cleanup_free_ char *rel = bl_asprintf("blobs/sha256/%s", digest + 7);
+        return rel ? confined(ctx, dir, rel, what) : NULL;
 }
 
 static bool tag_matches(const char *want, const char *have)

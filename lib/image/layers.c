@@ -82,7 +82,9 @@ int layer_apply(struct extract *x, const char *layer)
                 const char *victim = base + strlen(WH_PREFIX);
                 if (strcmp(base, WH_OPAQUE) == 0)
                         r = whiteout(x->rootfd, dir, NULL);
-                else if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0 || startswith(victim, WH_PREFIX))
+                else if (startswith(victim, WH_PREFIX))
+                        continue; /* AUFS's own (.wh..wh.plnk): metadata, as Docker skips it */
+                else if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0)
                         r = bl_err(ctx, EPERM, "%s: whiteout \"%s\" names no entry of the image", what, archive_entry_pathname(e));
                 else
                         r = whiteout(x->rootfd, dir, victim);

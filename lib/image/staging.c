@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <archive.h>
+#include <archive_entry.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "core/resolve.h"
 #include "image.h"
