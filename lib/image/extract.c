@@ -20,20 +20,25 @@
 
 #define BLOCK 4096u
 
-void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size)
+uint64_t extract_limit(bl_ctx *ctx, uint64_t size, const char **ret_why)
 {
-        *x = (struct extract) { .ctx = ctx, .rootfd = rootfd, .what = "", .limit = size, .keep_meta = true };
-        x->limit_why = "the image size";
+        *ret_why = "the image size";
         if (size)
-                return;
+                return size;
         /* no size given: the content and then its image file must both fit
          * on the state root's filesystem, which keeps a twentieth free */
         struct statvfs v;
         if (!ctx->root || statvfs(ctx->root, &v) < 0)
-                return;
+                return 0;
+        *ret_why = "half the free space of the state root's filesystem; -s sets it";
         uint64_t avail = (uint64_t) v.f_bavail * v.f_frsize, reserve = (uint64_t) v.f_blocks * v.f_frsize / 20;
-        x->limit = avail > reserve ? (avail - reserve) / 2 : 1;
-        x->limit_why = "half the free space of the state root's filesystem; -s sets it";
+        return avail > reserve ? (avail - reserve) / 2 : 1;
+}
+
+void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size)
+{
+        *x = (struct extract) { .ctx = ctx, .rootfd = rootfd, .what = "", .keep_meta = true };
+        x->limit = extract_limit(ctx, size, &x->limit_why);
 }
 
 int extract_charge(struct extract *x, uint64_t bytes, const char *name)

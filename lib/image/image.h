@@ -39,6 +39,9 @@ int lazylibs_check(bl_ctx *ctx, const char *what);
 int digest_buffer(const void *data, size_t len, char out[72]);
 int digest_file(const char *path, char out[72]);
 int digest_uncompressed(const char *path, char out[72]);
+/* The same, -EFBIG once the decompressed bytes pass `max` (0: no bound):
+ * a small layer that expands without end costs no more than the limit. */
+int digest_uncompressed_max(const char *path, uint64_t max, char out[72]);
 
 struct archive;
 struct archive_entry;
@@ -79,7 +82,8 @@ struct extract {
                                  * else only files (0600) and folders (0700) */
 };
 /* The limit is `size` when given, else half of what the state root's
- * filesystem has free beyond a twentieth of its size. */
+ * filesystem has free beyond a twentieth of its size; *ret_why says which. */
+uint64_t extract_limit(bl_ctx *ctx, uint64_t size, const char **ret_why);
 void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size);
 /* Counts bytes the content takes; -EFBIG with a message past the limit. */
 int extract_charge(struct extract *x, uint64_t bytes, const char *name);

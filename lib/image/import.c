@@ -325,9 +325,11 @@ out:
         return r;
 }
 
-static int verify(bl_ctx *ctx, struct source *s, json_object *config, const char *what)
+static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t size, const char *what)
 {
         char got[72];
+        const char *why;
+        uint64_t limit = extract_limit(ctx, size, &why);
         if (*s->config_digest) {
                 if (digest_file(s->config_path, got) < 0 || strcmp(got, s->config_digest) != 0)
                         return bl_err(ctx, EBADMSG, "%s: config does not match its digest %s (tampered)", what, s->config_digest);
@@ -345,8 +347,15 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, const char
                         if (strcmp(got, l->digest) != 0)
                                 return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its digest (tampered)", what, i + 1, l->digest);
                 }
-                /* the uncompressed content must be what the config says */
-                if (digest_uncompressed(l->path, got) < 0)
+                /* the uncompressed content must be what the config says (and
+                 * hashing it stops at the limit the extraction would meet) */
+                int k = digest_uncompressed_max(l->path, limit, got);
+                if (k == -EFBIG) {
+                        char lim[32];
+                        bl_format_size(limit, lim);
+                        return bl_err(ctx, EFBIG, "%s: layer %zu: the content exceeds %s (%s)", what, i + 1, lim, why);
+                }
+                if (k < 0)
                         return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) cannot be read", what, i + 1, l->path + strlen(s->dir) + 1);
                 if (strcmp(got, l->diff_id) != 0)
                         return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its diff_id %.19s… (tampered)", what, i + 1,
@@ -446,7 +455,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
                 r = -EBADMSG;
                 goto out;
         }
-        if ((r = verify(ctx, &s, config, what)) < 0)
+        if ((r = verify(ctx, &s, config, size, what)) < 0)
                 goto out;
         if ((rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
                 r = bl_err(ctx, errno, "%s: %s: %m", what, rootfs);
