@@ -39,6 +39,15 @@ void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size)
 {
         *x = (struct extract) { .ctx = ctx, .rootfd = rootfd, .what = "", .keep_meta = true };
         x->limit = extract_limit(ctx, size, &x->limit_why);
+        /* many empty files cost no bytes but inodes: of the image (ext4
+         * has at most one per 4K), or of the state root's filesystem */
+        struct statvfs v;
+        if (size)
+                x->max_entries = size / BLOCK;
+        else if (ctx->root && statvfs(ctx->root, &v) == 0 && v.f_files > 0) {
+                uint64_t reserve = v.f_files / 20;
+                x->max_entries = v.f_favail > reserve ? (v.f_favail - reserve) / 2 : 1;
+        }
 }
 
 int extract_charge(struct extract *x, uint64_t bytes, const char *name)
@@ -134,6 +143,9 @@ int extract_entry(struct extract *x, struct archive *a, struct archive_entry *e,
         int r = extract_charge(x, type == AE_IFDIR ? BLOCK : 256, path);
         if (r < 0)
                 return r;
+        if (x->max_entries && ++x->entries > x->max_entries)
+                return bl_err(ctx, EFBIG, "%s: more than %llu entries (%s); stopped at \"%s\"", x->what,
+                              (unsigned long long) x->max_entries, x->limit_why, path);
         _cleanup_close_ int dfd = open_parent_in_root(x->rootfd, path, true, &base);
         if (dfd < 0)
                 return bl_err(ctx, -dfd, "%s: entry \"%s\": its folder cannot be made inside the image: %s", x->what, path,

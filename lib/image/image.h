@@ -78,11 +78,14 @@ struct extract {
         uint64_t limit;         /* bytes the content may take; 0: none */
         const char *limit_why;  /* how the limit was chosen, for the error */
         uint64_t used;
+        uint64_t entries, max_entries; /* inodes made, and their bound (0: none) */
         bool keep_meta;         /* owners, modes, times, xattrs, links, nodes as the archive says;
                                  * else only files (0600) and folders (0700) */
 };
 /* The limit is `size` when given, else half of what the state root's
- * filesystem has free beyond a twentieth of its size; *ret_why says which. */
+ * filesystem has free beyond a twentieth of its size; *ret_why says which.
+ * extract_init bounds the entries the same way: one per 4K of `size`, or
+ * half the free inodes beyond a twentieth. */
 uint64_t extract_limit(bl_ctx *ctx, uint64_t size, const char **ret_why);
 void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size);
 /* Counts bytes the content takes; -EFBIG with a message past the limit. */

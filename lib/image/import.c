@@ -468,7 +468,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
                 snprintf(lw, sizeof(lw), "%s: layer %zu", what, i + 1);
                 x.what = lw;
                 /* what the layers below left, whiteouts and overwrites included */
-                x.used = dir_usage(rootfs);
+                x.used = dir_usage_count(rootfs, &x.entries);
                 if ((r = layer_apply(&x, s.layers[i].path)) < 0)
                         goto out;
                 bl_progress(ctx, "layers", i + 1, s.nlayers);

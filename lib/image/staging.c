@@ -179,7 +179,7 @@ int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball, uint64_t
         struct extract x;
         extract_init(&x, ctx, rootfd, size);
         x.what = what;
-        x.used = dir_usage(dir);
+        x.used = dir_usage_count(dir, &x.entries);
         return layer_apply(&x, tarball);
 }
 

@@ -329,6 +329,29 @@ START_TEST(test_gzip_bomb)
 }
 END_TEST
 
+/* Many empty files cost no bytes but inodes: -s 4M bounds them too. */
+START_TEST(test_inode_bomb)
+{
+        enum { N = 3000 };
+        struct tar_ent *e = calloc(N, sizeof(*e));
+        char (*names)[16] = calloc(N, sizeof(*names));
+        for (size_t i = 0; i < N; i++) {
+                snprintf(names[i], sizeof(names[i]), "f%zu", i);
+                e[i] = (struct tar_ent) { 'f', names[i], "", 0, NULL };
+        }
+        char *layer = path_in_root("inodes.tar");
+        tar_write(layer, e, N);
+        int r = create_from_tar("inodes", layer, 4 << 20, NULL, 0);
+        ck_assert_msg(r < 0, "%d files were accepted in a 4M image", N);
+        ck_assert_msg(strstr(bl_ctx_errmsg(ctx), "more than 1024 entries"), "%s", bl_ctx_errmsg(ctx));
+        settle(r, "inodes");
+        unlink(layer);
+        free(layer);
+        free(names);
+        free(e);
+}
+END_TEST
+
 /* Hardlinks to host paths, chains of symlinks, a symlinked parent. */
 START_TEST(test_links_out)
 {
@@ -414,6 +437,7 @@ Suite *suite_archive_attacks(void)
         tcase_add_test(tc, test_skeleton_through_symlinks);
         tcase_add_test(tc, test_whiteout_dotdot);
         tcase_add_test(tc, test_gzip_bomb);
+        tcase_add_test(tc, test_inode_bomb);
         tcase_add_test(tc, test_links_out);
         suite_add_tcase(s, tc);
         TCase *tn = tcase_create("start");
