@@ -189,15 +189,20 @@ START_TEST(test_skeleton_through_symlinks)
         settle(create_from_tar("evil", layer, 0, copies, ARRAY_SIZE(copies)), "evil");
         /* the same links, with their targets present inside the image: the
          * import and the copies must succeed, inside */
+        char *leaf = victim_file("leaf");
         const struct tar_ent in[] = {
                 { 'd', "tmp", NULL, 0, NULL }, { 'd', etc + 1, NULL, 0, NULL }, { 'd', usr + 1, NULL, 0, NULL },
                 { 'd', var + 1, NULL, 0, NULL }, { 'l', "etc", etc, 0, NULL }, { 'l', "usr", usr, 0, NULL }, { 'l', "var", var, 0, NULL },
+                { 'd', "opt", NULL, 0, NULL }, { 'l', "opt/leaf", leaf, 0, NULL },
         };
+        /* a copy onto a link of the image replaces the link */
+        const char *const copies2[][2] = { { "/etc/hostname", "/etc/blt-copied" }, { "/etc/hostname", "/usr/bin/blt-copied" },
+                                           { "/etc/hostname", "/var/tmp/blt-copied" }, { "/etc/hostname", "/opt/leaf" } };
         int r = import_layer(in, ARRAY_SIZE(in));
         ck_assert_msg(r == 0, "%s", bl_ctx_errmsg(ctx));
         settle(r, "evil");
         tar_write(layer, in, ARRAY_SIZE(in));
-        r = create_from_tar("evil", layer, 0, copies, ARRAY_SIZE(copies));
+        r = create_from_tar("evil", layer, 0, copies2, ARRAY_SIZE(copies2));
         ck_assert_msg(r == 0, "%s", bl_ctx_errmsg(ctx));
         settle(r, "evil");
         unlink(layer);
@@ -205,6 +210,7 @@ START_TEST(test_skeleton_through_symlinks)
         assert_dir_intact(etc);
         assert_dir_intact(usr);
         assert_dir_intact(var);
+        assert_victim_intact(leaf);
 }
 END_TEST
 
