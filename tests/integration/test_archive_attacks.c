@@ -393,6 +393,38 @@ END_TEST
 
 /* At start: an image whose /etc/hosts (bound on bridged starts) is an
  * absolute symlink to a host path that does not exist. */
+/* Starts `name` bridged on the image "evil" (optionally in a user
+ * namespace); the start must not touch `victim` on the host, and the
+ * container must see the bridge's hosts file through the image's link. */
+static void start_bridged(const char *name, bool userns, const char *victim)
+{
+        bl_container_config *cfg;
+        bl_container_config_new(&cfg);
+        bl_container_config_set_image(cfg, "evil");
+        ck_assert_int_eq(bl_container_config_add_network(cfg, "bltabr0", NULL), 0);
+        if (userns)
+                ck_assert_int_eq(bl_container_config_set_userns(cfg, 1, 300000, 65536), 0);
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "readlink /etc/hosts; cat /etc/hosts", NULL };
+        bl_container_config_set_entrypoint(cfg, argv);
+        ck_assert_int_eq(bl_container_create(ctx, name, cfg), 0);
+        bl_container_config_free(cfg);
+        int r = bl_container_start(ctx, name, 0, NULL);
+        bool made = path_exists(victim);
+        unlink(victim);
+        ck_assert_msg(!made, "the start of %s created %s on the host", name, victim);
+        /* /tmp exists inside: the start succeeds, with the file made there */
+        ck_assert_msg(r == 0, "%s", bl_ctx_errmsg(ctx));
+        wait_exited(name, 20);
+        char *log, *out = NULL;
+        bl_container_log_path(ctx, name, &log);
+        read_file(log, &out, NULL);
+        /* the image's link was there, and the bridge's hosts file is bound where it leads, inside */
+        ck_assert_msg(out && strstr(out, victim), "setup: /etc/hosts is not the image's link: %s", out ? out : "(none)");
+        ck_assert_msg(strstr(out, "written by baleine for bridge bltabr0"), "%s's /etc/hosts: %s", name, out);
+        free(out);
+        free(log);
+}
+
 START_TEST(test_hosts_symlink_at_start)
 {
         char *victim = bl_asprintf("/tmp/blt-victim-hosts-%d", (int) getpid());
@@ -404,29 +436,8 @@ START_TEST(test_hosts_symlink_at_start)
         };
         ck_assert_msg(import_layer(e, ARRAY_SIZE(e)) == 0, "%s", bl_ctx_errmsg(ctx));
         ck_assert_msg(bl_bridge_add(ctx, "bltabr0", "10.81.0.1/24") == 0, "%s", bl_ctx_errmsg(ctx));
-        bl_container_config *cfg;
-        bl_container_config_new(&cfg);
-        bl_container_config_set_image(cfg, "evil");
-        ck_assert_int_eq(bl_container_config_add_network(cfg, "bltabr0", NULL), 0);
-        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "readlink /etc/hosts; cat /etc/hosts", NULL };
-        bl_container_config_set_entrypoint(cfg, argv);
-        ck_assert_int_eq(bl_container_create(ctx, "blthosts", cfg), 0);
-        bl_container_config_free(cfg);
-        int r = bl_container_start(ctx, "blthosts", 0, NULL);
-        bool made = path_exists(victim);
-        unlink(victim);
-        ck_assert_msg(!made, "the start created %s on the host", victim);
-        /* /tmp exists inside: the start succeeds, with the file made there */
-        ck_assert_msg(r == 0, "%s", bl_ctx_errmsg(ctx));
-        wait_exited("blthosts", 20);
-        char *log, *out = NULL;
-        bl_container_log_path(ctx, "blthosts", &log);
-        read_file(log, &out, NULL);
-        /* the image's link was there, and the bridge's hosts file is bound where it leads, inside */
-        ck_assert_msg(out && strstr(out, victim), "setup: /etc/hosts is not the image's link: %s", out ? out : "(none)");
-        ck_assert_msg(strstr(out, "written by baleine for bridge bltabr0"), "the container's /etc/hosts: %s", out);
-        free(out);
-        free(log);
+        start_bridged("blthosts", false, victim);
+        start_bridged("blthostsu", true, victim);
         free(victim);
 }
 END_TEST
