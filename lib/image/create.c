@@ -44,7 +44,7 @@ static int fill_staging(bl_ctx *ctx, const char *dir, const bl_image_config *cfg
         if ((r = staging_skeleton(ctx, dir)) < 0)
                 return r;
         for (char **p = cfg->programs; p && *p; p++)
-                if ((r = staging_add_program(ctx, dir, *p, cfg->size)) < 0)
+                if ((r = staging_add_program(ctx, dir, *p)) < 0)
                         return r;
         for (char **p = cfg->copies; p && *p; p++) {
                 _cleanup_free_ char *pair = strdup(*p);
@@ -52,7 +52,7 @@ static int fill_staging(bl_ctx *ctx, const char *dir, const bl_image_config *cfg
                         return -ENOMEM;
                 char *nl = strchr(pair, '\n');
                 *nl = 0;
-                if ((r = staging_add_copy(ctx, dir, pair, nl + 1, cfg->size)) < 0)
+                if ((r = staging_add_copy(ctx, dir, pair, nl + 1)) < 0)
                         return r;
         }
         return 0;

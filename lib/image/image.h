@@ -23,10 +23,9 @@ int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src);
 /* A rootfs tarball as one layer, its content bounded by `size` (0: see extract_init). */
 int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball, uint64_t size);
 int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const char *include, const char *mirror);
-/* A host program and the shared libraries ldd names for it; a host file
- * or tree.  Written beneath dir, the content bounded by `size` (see extract_init). */
-int staging_add_program(bl_ctx *ctx, const char *dir, const char *program, uint64_t size);
-int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path, uint64_t size);
+/* A host program and the shared libraries ldd names for it. */
+int staging_add_program(bl_ctx *ctx, const char *dir, const char *program);
+int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path);
 
 /* The JSON text of an argv, and back (json-c). */
 char *argv_to_json(char *const argv[]);

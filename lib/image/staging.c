@@ -228,7 +228,7 @@ int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const c
  * as cp -a (deref: cp -aL) would, but by descriptors: the host side is
  * read with libarchive, the image side written by the extractor, so an
  * image's link on the way resolves inside the image. */
-static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char *image_path, bool deref, uint64_t size)
+static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char *image_path, bool deref)
 {
         char what[300];
         snprintf(what, sizeof(what), "image copy \"%s\"", host);
@@ -258,11 +258,10 @@ static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char 
                 archive_read_disk_set_symlink_logical(disk);
         else
                 archive_read_disk_set_symlink_physical(disk);
-        /* the caller's own files, bounded as any content: -s fails early */
         struct extract x;
-        extract_init(&x, ctx, rootfd, size);
+        extract_init(&x, ctx, rootfd, 0);
+        x.limit = 0; /* the caller's own files */
         x.what = what;
-        x.used = dir_usage_count(dir, &x.entries);
         size_t hostlen = strlen(host);
         while (hostlen > 1 && host[hostlen - 1] == '/')
                 hostlen--;
@@ -287,18 +286,18 @@ static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char 
         return r;
 }
 
-int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path, uint64_t size)
+int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path)
 {
         if (access(host, F_OK) < 0)
                 return bl_err(ctx, errno, "image copy \"%s\": %m", host);
-        return copy_into(ctx, dir, host, image_path, false, size);
+        return copy_into(ctx, dir, host, image_path, false);
 }
 
-int staging_add_program(bl_ctx *ctx, const char *dir, const char *program, uint64_t size)
+int staging_add_program(bl_ctx *ctx, const char *dir, const char *program)
 {
         if (program[0] != '/' || access(program, X_OK) < 0)
                 return bl_err(ctx, ENOENT, "image program \"%s\": not an executable absolute path", program);
-        int r = copy_into(ctx, dir, program, program, true, size);
+        int r = copy_into(ctx, dir, program, program, true);
         if (r < 0 || !elf_is_dynamic(program))
                 return r;
         /* ldd lists the libraries with their resolved paths and the loader */
@@ -315,7 +314,7 @@ int staging_add_program(bl_ctx *ctx, const char *dir, const char *program, uint6
                 if (*path != '/')
                         continue;
                 path[strcspn(path, " \t(")] = 0;
-                r = copy_into(ctx, dir, path, path, true, size);
+                r = copy_into(ctx, dir, path, path, true);
                 if (r < 0)
                         return r;
         }
