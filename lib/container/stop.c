@@ -59,6 +59,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         store_unlock(lock);
         int r = terminate(ctx, name, pidfd, timeout < 0 ? STOP_TIMEOUT_DEFAULT : timeout);
         waitpid((pid_t) pid, NULL, WNOHANG);
+        bl_fault("container-stop-waited");
         int lr = store_lock(ctx, lock);
         if (lr < 0)
                 return lr;

@@ -61,7 +61,8 @@ void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 void bl_trace(bl_ctx *ctx, const char *step);
 
 /* Fault injection for crash-consistency tests: when BALEINE_FAULT equals
- * `step`, the process is killed with SIGKILL right there. */
+ * `step`, the process is killed with SIGKILL right there; when BALEINE_PAUSE
+ * does, it stops itself (SIGSTOP) so a test can race it, then SIGCONT it. */
 void bl_fault(const char *step);
 
 /* strings */

@@ -155,9 +155,13 @@ void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 void bl_fault(const char *step)
 {
 #if BL_FAULT_INJECTION
-        const char *f = getenv("BALEINE_FAULT");
+        /* secure_getenv: a setuid caller's environment never steers it */
+        const char *f = secure_getenv("BALEINE_FAULT");
         if (f && strcmp(f, step) == 0)
                 raise(SIGKILL);
+        const char *p = secure_getenv("BALEINE_PAUSE");
+        if (p && strcmp(p, step) == 0)
+                raise(SIGSTOP);
 #else
         (void) step;
 #endif

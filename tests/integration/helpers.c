@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -315,4 +316,62 @@ void cleanup_stale_roots(void)
                 rm_rf(g.gl_pathv[i]);
         }
         globfree(&g);
+}
+
+static const char *baleine(void)
+{
+        const char *b = getenv("BLT_BALEINE");
+        return b ? b : "baleine";
+}
+
+pid_t cli_spawn(const char *var, const char *value, char *const args[])
+{
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                char *argv[32] = { (char *) baleine(), (char *) "--root", root };
+                size_t n = 3;
+                for (size_t i = 0; args[i] && n < 31; i++)
+                        argv[n++] = args[i];
+                argv[n] = NULL;
+                if (var)
+                        setenv(var, value, 1);
+                int devnull = open("/dev/null", O_WRONLY);
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        return pid;
+}
+
+int cli_wait(pid_t pid)
+{
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+int cli_run(const char *fault, int kill_after_ms, char *const args[])
+{
+        pid_t pid = cli_spawn(fault ? "BALEINE_FAULT" : NULL, fault, args);
+        if (kill_after_ms >= 0) {
+                nanosleep(&(struct timespec) { kill_after_ms / 1000, (kill_after_ms % 1000) * 1000000L }, NULL);
+                kill(pid, SIGKILL);
+        }
+        return cli_wait(pid);
+}
+
+pid_t cli_paused(const char *step, char *const args[])
+{
+        pid_t pid = cli_spawn("BALEINE_PAUSE", step, args);
+        int st;
+        /* bounded: the test's own timeout; a CLI that never reaches the
+         * step ends and fails the test here */
+        while (waitpid(pid, &st, WUNTRACED) < 0)
+                ck_assert_int_eq(errno, EINTR);
+        ck_assert_msg(WIFSTOPPED(st), "the CLI ended (status 0x%x) before pausing at %s", st, step);
+        return pid;
 }
