@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "disk/disk.h"
 #include "runtime/runtime.h"
 
 char *container_dir(bl_ctx *ctx, const char *name)
@@ -64,6 +65,35 @@ live_state container_liveness(const bl_record *rec)
         return LIVE_RUNNING;
 }
 
+struct run_id container_run_id(const bl_record *rec)
+{
+        struct run_id id = { 0, 0 };
+        if (record_get_u64(rec, "pid", &id.pid) < 0 || record_get_u64(rec, "pid_starttime", &id.starttime) < 0)
+                id = (struct run_id) { 0, 0 };
+        return id;
+}
+
+bool container_same_run(const bl_record *rec, struct run_id id)
+{
+        struct run_id now = container_run_id(rec);
+        return now.pid == id.pid && now.starttime == id.starttime;
+}
+
+bool container_disk_busy(bl_ctx *ctx, const char *name)
+{
+        _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");
+        if (!disk)
+                return true;
+        /* a run that just ended frees its loop device as its mount
+         * namespace goes: a moment */
+        for (int i = 0; i < 50; i++) {
+                if (!disk_loop_backs(disk, NULL))
+                        return false;
+                nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
+        }
+        return true;
+}
+
 int exit_status_read(const char *path, int *ret_code, int *ret_signal)
 {
         _cleanup_free_ char *s = NULL;
@@ -89,6 +119,12 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
         const char *name = bl_record_get(rec, "name");
         const char *state = bl_record_get(rec, "state");
         bool changed = false;
+        if (ret_changed)
+                *ret_changed = false;
+        /* the caller's look may be stale (another verb started it again):
+         * a live run is not ours to finalize */
+        if (container_liveness(rec) == LIVE_RUNNING)
+                return 0;
         struct cg_host h;
         bool have_cg = cgroup_host(ctx, &h) == 0;
         if (state && (strcmp(state, "running") == 0 || strcmp(state, "starting") == 0)) {

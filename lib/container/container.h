@@ -78,9 +78,23 @@ int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record 
 typedef enum live_state { LIVE_CREATED, LIVE_RUNNING, LIVE_DEAD } live_state;
 live_state container_liveness(const bl_record *rec);
 
+/* The identity of one run of a container: its init's pid and start time,
+ * recorded under the lock.  A verb that waited outside the lock compares it
+ * with the reloaded manifest's before it acts (compare-and-set). */
+struct run_id {
+        uint64_t pid, starttime;
+};
+struct run_id container_run_id(const bl_record *rec);
+bool container_same_run(const bl_record *rec, struct run_id id);
+
+/* Whether a container's disk is still attached to a loop device (a run
+ * baleine may have lost track of): waits briefly for a dying one to go. */
+bool container_disk_busy(bl_ctx *ctx, const char *name);
+
 /* Marks a dead container exited (status from its exit-status file, OOM from
  * its cgroup), removes its cgroup and leftover veth ends, refreshes hosts
- * files.  Under the lock.  *ret_changed tells whether anything changed. */
+ * files.  Under the lock.  *ret_changed tells whether anything changed.
+ * A run that is alive is never finalized: it is left as it is. */
 int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed);
 
 /* Starts a container whose manifest is loaded, under the lock. */

@@ -94,7 +94,10 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
         if (p->container) {
                 _cleanup_unlock_ int lock = -1;
                 _cleanup_record_ bl_record *rec = NULL;
-                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &rec) == 0) {
+                /* only the run this process waited for: the container may
+                 * have been stopped and started again meanwhile */
+                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &rec) == 0 &&
+                    container_run_id(rec).pid == (uint64_t) p->pid) {
                         _cleanup_free_ char *status = container_file(ctx, p->container, "exit-status");
                         int sig;
                         if (status)

@@ -21,6 +21,10 @@ int disk_copy(bl_ctx *ctx, const char *src, const char *dst, copy_method *ret_me
  * closed and unmounted the kernel frees it. */
 int loop_attach(bl_ctx *ctx, const char *path, bool read_only, int *ret_fd, int *ret_nr);
 
+/* Whether a loop device reads `path` or (for a folder) a file beneath it,
+ * even one deleted since; its number in *ret_nr (may be NULL). */
+bool disk_loop_backs(const char *path, int *ret_nr);
+
 /* Creates an ext4 filesystem of `size` bytes in a new sparse file `path`,
  * populated from `staging`. */
 int mkfs_ext4(bl_ctx *ctx, const char *path, uint64_t size, const char *staging, const char *label);
