@@ -73,7 +73,7 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
                                     (unsigned long long) count, policy);
                                 if (!dry) {
                                         record_set(rec, "restart_exhausted", "yes");
-                                        manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                                        container_save(ctx, rec);
                                 }
                         }
                         return;
@@ -107,7 +107,7 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         if (r < 0) {
                 act(ctx, out, name, "restart-failed", "%s", ctx->errmsg);
                 memcpy(ctx->errmsg, saved, sizeof(saved));
-                manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                container_save(ctx, rec);
         } else
                 act(ctx, out, name, "restart", "restarted (policy %s, exit was %llu, restart %llu)", policy,
                     (unsigned long long) code, (unsigned long long) count + 1);
@@ -120,6 +120,10 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         if (state && strcmp(state, "creating") == 0) {
                 if (pid_alive(rec))
                         return;
+                if (container_disk_busy(ctx, name)) {
+                        act(ctx, out, name, "keep-in-use", "its creator died, but a loop device still reads its disk; left as it is");
+                        return;
+                }
                 act(ctx, out, name, "undo-create", "its creator died; removing the half-made container");
                 if (!dry) {
                         _cleanup_free_ char *dir = container_dir(ctx, name);
@@ -167,6 +171,10 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         const char *rm = bl_record_get(rec, "auto_remove");
         state = bl_record_get(rec, "state");
         if (rm && strcmp(rm, "yes") == 0 && state && strcmp(state, "exited") == 0) {
+                if (container_disk_busy(ctx, name)) {
+                        act(ctx, out, name, "keep-in-use", "ended, but a loop device still reads its disk; not removed");
+                        return;
+                }
                 act(ctx, out, name, "remove", "ended; created with --rm");
                 if (!dry) {
                         _cleanup_free_ char *dir = container_dir(ctx, name);
@@ -185,21 +193,29 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
  * the entry is not one of baleine's names. */
 typedef bool (*owner_fn)(const char *entry, char *owner, size_t n);
 
-static bool owner_same(const char *entry, char *owner, size_t n)
-{
-        return snprintf(owner, n, "%s", entry) < (int) n;
-}
-
 static bool owner_img_file(const char *entry, char *owner, size_t n)
 {
         size_t len = strlen(entry);
         return len > 4 && len - 4 < n && strcmp(entry + len - 4, ".img") == 0 && snprintf(owner, n, "%.*s", (int) (len - 4), entry) > 0;
 }
 
+/* tmp/image-NAME.XXXXXX (mkdtemp) and tmp/image-NAME.img.partial: NAME may
+ * itself hold dots, so the owner is what remains once the known tail is
+ * taken off the right, never what precedes the first dot. */
 static bool owner_staging(const char *entry, char *owner, size_t n)
 {
-        (void) n;
-        return sscanf(entry, "image-%127[^.]", owner) == 1;
+        if (!startswith(entry, "image-"))
+                return false;
+        const char *name = entry + 6;
+        size_t len = strlen(name);
+        static const char partial[] = ".img.partial";
+        if (len > sizeof(partial) - 1 && strcmp(name + len - (sizeof(partial) - 1), partial) == 0)
+                len -= sizeof(partial) - 1;
+        else if (len > 7 && name[len - 7] == '.')
+                len -= 7;
+        else
+                return false;
+        return len < n && snprintf(owner, n, "%.*s", (int) len, name) > 0;
 }
 
 /* Removes what a folder of the store holds that no manifest of `kind` owns:
@@ -230,9 +246,76 @@ static void sweep(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder
                 closedir(d);
 }
 
+/* What of the kernel still uses a container's folder: a loop device reading
+ * a file in it (even deleted), a mount beneath it, its populated cgroup, the
+ * live init its copy records.  NULL when nothing does. */
+static const char *folder_user(bl_ctx *ctx, const char *name, const bl_record *copy)
+{
+        _cleanup_free_ char *dir = container_dir(ctx, name);
+        _cleanup_strv_ char **mounts = NULL;
+        struct cg_host h;
+        if (!dir || disk_loop_backs(dir, NULL))
+                return "a loop device reads its disk";
+        if (disk_mounts_under(ctx, dir, &mounts) < 0 || (mounts && mounts[0]))
+                return "something is mounted in it";
+        if (cgroup_host(ctx, &h) < 0 || cgroup_populated(&h, name))
+                return "its cgroup holds processes";
+        if (copy && container_liveness(copy) == LIVE_RUNNING)
+                return "the init its copy records lives";
+        bl_clear(ctx);
+        return NULL;
+}
+
+/* Container folders and manifests that do not match: a corrupt manifest is
+ * restored from the folder's copy; a folder without a manifest is removed
+ * only when nothing of the kernel uses it, else the store is rebuilt from
+ * its copy or, without one, it is kept and reported. */
+static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
+{
+        _cleanup_strv_ char **names = NULL;
+        if (container_names(ctx, &names) < 0) {
+                bl_clear(ctx);
+                return;
+        }
+        for (char **p = names; p && *p; p++) {
+                const char *name = *p;
+                _cleanup_record_ bl_record *rec = NULL;
+                bool from_copy = false;
+                int r = container_load_any(ctx, name, &rec, &from_copy);
+                bool has_manifest = manifest_exists(ctx, KIND_CONTAINERS, name);
+                bl_clear(ctx);
+                if (r == 0 && !from_copy)
+                        continue; /* the manifest is fine */
+                if (has_manifest) {
+                        if (r < 0) {
+                                act(ctx, out, name, "corrupt-manifest", "unreadable and no copy to restore it from; its addresses stay reserved");
+                                continue;
+                        }
+                        act(ctx, out, name, "restore-manifest", "the manifest was corrupt; restored from the folder's copy");
+                        if (!dry)
+                                container_save(ctx, rec);
+                        continue;
+                }
+                _cleanup_free_ char *dir = container_dir(ctx, name);
+                if (!dir || !path_exists(dir))
+                        continue;
+                const char *user = folder_user(ctx, name, r == 0 ? rec : NULL);
+                if (!user) {
+                        act(ctx, out, name, "remove-orphan", "a container folder without a manifest");
+                        if (!dry)
+                                rm_rf(dir);
+                } else if (r == 0) {
+                        act(ctx, out, name, "rebuild-manifest", "no manifest, but %s: restored from the folder's copy", user);
+                        if (!dry)
+                                container_save(ctx, rec);
+                } else
+                        act(ctx, out, name, "keep-in-use", "no manifest and no copy, but %s: kept, never deleted", user);
+        }
+}
+
 static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
 {
-        sweep(ctx, dry, out, "containers", KIND_CONTAINERS, owner_same, "a container folder without a manifest");
+        check_container_folders(ctx, dry, out);
         _cleanup_record_list_ bl_record_list *images = NULL;
         if (manifest_list(ctx, KIND_IMAGES, &images) == 0)
                 for (size_t i = 0; i < images->n; i++) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <signal.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -23,6 +24,80 @@ int container_load(bl_ctx *ctx, const char *name, bl_record **ret)
         if (r < 0)
                 return r;
         return manifest_load(ctx, KIND_CONTAINERS, name, ret);
+}
+
+int container_save(bl_ctx *ctx, const bl_record *rec)
+{
+        const char *name = bl_record_get(rec, "name");
+        int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *copy = container_file(ctx, name, "manifest.copy"), *text = NULL;
+        if (!copy || manifest_format(rec, &text) < 0)
+                return 0;
+        /* best effort: the manifest is the truth, the copy a spare */
+        r = write_file_atomic(copy, text, strlen(text), 0600);
+        if (r < 0 && r != -ENOENT)
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot write %s: %s", name, copy, strerror(-r));
+        return 0;
+}
+
+int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy)
+{
+        char saved[sizeof(ctx->errmsg)];
+        memcpy(saved, ctx->errmsg, sizeof(saved));
+        int r = container_load(ctx, name, ret);
+        if (ret_from_copy)
+                *ret_from_copy = false;
+        if (r != -EBADMSG && r != -ENOENT)
+                return r;
+        _cleanup_free_ char *copy = container_file(ctx, name, "manifest.copy"), *text = NULL;
+        bl_record *rec;
+        if (!copy || read_file(copy, &text, NULL) < 0 || manifest_parse(text, &rec) < 0)
+                return r;
+        if (strcmp(bl_record_get(rec, "name"), name) != 0) {
+                bl_record_free(rec);
+                return r;
+        }
+        memcpy(ctx->errmsg, saved, sizeof(saved));
+        if (ret_from_copy)
+                *ret_from_copy = true;
+        *ret = rec;
+        return 0;
+}
+
+static int names_in(const char *dir, const char *suffix, char ***names)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        size_t sl = strlen(suffix);
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] == '.' || n <= sl || strcmp(de->d_name + n - sl, suffix) != 0)
+                        continue;
+                _cleanup_free_ char *name = strndup(de->d_name, n - sl);
+                if (name && bl_name_check(NULL, NULL, name) == 0 && !strv_contains(*names, name))
+                        strv_push(names, name);
+        }
+        closedir(d);
+        return 0;
+}
+
+int container_names(bl_ctx *ctx, char ***ret)
+{
+        _cleanup_free_ char *m = store_path(ctx, "manifeste/%s", KIND_CONTAINERS), *c = store_path(ctx, "containers");
+        char **names = NULL;
+        int r;
+        if (!m || !c)
+                return -ENOMEM;
+        if ((r = names_in(m, ".manifest", &names)) < 0 || (r = names_in(c, "", &names)) < 0) {
+                strv_freep(&names);
+                return bl_err(ctx, r, "state root \"%s\": cannot read its containers: %s", ctx->root, strerror(-r));
+        }
+        *ret = names;
+        return 0;
 }
 
 int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record **ret)
@@ -170,7 +245,7 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
         }
         network_cleanup(ctx, rec);
         if (changed) {
-                int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                int r = container_save(ctx, rec);
                 if (r < 0)
                         return r;
                 if (network_count(rec))

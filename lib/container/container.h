@@ -68,6 +68,16 @@ struct bl_process {
 char *container_dir(bl_ctx *ctx, const char *name);
 char *container_file(bl_ctx *ctx, const char *name, const char *file);
 
+/* Saves a container's manifest, and a copy of it in the container's folder
+ * (when the folder exists): what check rebuilds the store from when the
+ * manifest is lost or corrupt while the container runs. */
+int container_save(bl_ctx *ctx, const bl_record *rec);
+/* The manifest, else that copy (*ret_from_copy tells which). */
+int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy);
+/* Names of every container the root knows of: manifests (readable or not)
+ * and folders. */
+int container_names(bl_ctx *ctx, char ***ret);
+
 /* Loads a container manifest, validating the name. */
 int container_load(bl_ctx *ctx, const char *name, bl_record **ret);
 /* The store's lock, then the manifest (the lock is released on failure). */

@@ -141,7 +141,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                         return bl_err(ctx, EEXIST, "container \"%s\": already exists", name);
                 if ((r = network_assign(ctx, cfg, name, rec)) < 0)
                         return r;
-                if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                if ((r = container_save(ctx, rec)) < 0)
                         return r;
         }
         bl_fault("container-create-reserved");
@@ -176,7 +176,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                         goto fail;
                 record_set(rec, "state", "created");
                 record_set(rec, "creator_pid", NULL);
-                if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                if ((r = container_save(ctx, rec)) < 0)
                         goto fail;
         }
         bl_trace(ctx, "create: recorded");

@@ -168,5 +168,5 @@ BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_contai
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         if ((r = limits_to_record(ctx, cfg, rec)) < 0)
                 return r;
-        return manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        return container_save(ctx, rec);
 }

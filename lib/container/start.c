@@ -271,7 +271,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         record_setf(rec, "pid_starttime", "%llu", (unsigned long long) st);
         record_set(rec, "state", "starting");
         record_setf(rec, "starter_pid", "%d", (int) getpid());
-        if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0) {
+        if ((r = container_save(ctx, rec)) < 0) {
                 record_set(rec, "state", prev_state);
                 goto fail;
         }
@@ -305,7 +305,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         record_set(rec, "exit_signal", NULL);
         record_set(rec, "oom_killed", NULL);
         record_set(rec, "finished_at", NULL);
-        if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+        if ((r = container_save(ctx, rec)) < 0)
                 goto fail;
         if (hook.n)
                 hosts_refresh(ctx);
@@ -334,7 +334,7 @@ fail:
                 record_set(rec, "state", prev_state);
                 record_set(rec, "pid", "0");
                 record_set(rec, "starter_pid", NULL);
-                manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                container_save(ctx, rec);
         }
         for (size_t i = 0; i < nveth; i++)
                 net_link_delete(ctx, hostifs[i]);

@@ -52,7 +52,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         }
         if (by_user) {
                 record_set(rec, "stopped_by_user", "yes");
-                int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                int r = container_save(ctx, rec);
                 if (r < 0)
                         return r;
         }

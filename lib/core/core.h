@@ -71,6 +71,7 @@ char *bl_asprintf(const char *fmt, ...) _printf_(1, 2);
 char **strv_copy(char *const *v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, const char *s);
+bool strv_contains(char *const *v, const char *s);
 bool startswith(const char *s, const char *prefix);
 /* env list: replace KEY= if present, else append. */
 int env_set(char ***env, const char *key_value);

@@ -79,6 +79,106 @@ START_TEST(test_restart_raced_by_start)
 }
 END_TEST
 
+static size_t count_actions(const char *action, const char *object)
+{
+        bl_record_list *list;
+        int r = bl_check(ctx, 0, &list);
+        ck_assert_msg(r == 0, "check: %s", bl_ctx_errmsg(ctx));
+        size_t n = 0;
+        for (size_t i = 0; i < bl_record_list_count(list); i++) {
+                const bl_record *a = bl_record_list_get(list, i);
+                if (strcmp(bl_record_get(a, "action"), action) == 0 && strcmp(bl_record_get(a, "container"), object) == 0)
+                        n++;
+        }
+        bl_record_list_free(list);
+        return n;
+}
+
+static char *manifest_of(const char *name)
+{
+        return bl_asprintf("%s/manifeste/containers/%s.manifest", root, name);
+}
+
+/* A running container whose manifest is lost: check never deletes its disk;
+ * without a copy it keeps and reports it, with one it rebuilds the store. */
+START_TEST(test_check_keeps_running_without_manifest)
+{
+        start_shell("bltm", "exec sleep 1000", NULL);
+        char *m = manifest_of("bltm"), *copy = bl_asprintf("%s/containers/bltm/manifest.copy", root), *disk = disk_of("bltm");
+        char *saved = NULL;
+        ck_assert_int_eq(read_file(copy, &saved, NULL), 0);
+        ck_assert_int_eq(unlink(m), 0);
+        ck_assert_int_eq(unlink(copy), 0);
+        ck_assert_uint_eq(count_actions("keep-in-use", "bltm"), 1);
+        ck_assert_msg(path_exists(disk), "check deleted the disk of a running container");
+        /* with the copy: the manifest comes back, saying running */
+        ck_assert_int_eq(write_file_atomic(copy, saved, strlen(saved), 0600), 0);
+        ck_assert_uint_eq(count_actions("rebuild-manifest", "bltm"), 1);
+        assert_running("bltm");
+        free(saved);
+        free(m);
+        free(copy);
+        free(disk);
+}
+END_TEST
+
+/* A truncated manifest: its address is not handed out again, and check
+ * restores the manifest from the copy. */
+START_TEST(test_corrupt_manifest_keeps_address)
+{
+        ck_assert_int_eq(bl_bridge_add(ctx, "bltrbr", "10.93.0.1/24"), 0);
+        bl_container_config *cfg = shell_config("");
+        ck_assert_int_eq(bl_container_config_add_network(cfg, "bltrbr", NULL), 0);
+        start_shell("bltca", "exec sleep 1000", cfg);
+        char *a = inspect_key("bltca", "address");
+        char *m = manifest_of("bltca");
+        ck_assert_int_eq(truncate(m, 20), 0);
+        bl_container_config *cfg2 = shell_config("exec sleep 1000");
+        ck_assert_int_eq(bl_container_config_add_network(cfg2, "bltrbr", NULL), 0);
+        int r = bl_container_create(ctx, "bltcb", cfg2);
+        ck_assert_msg(r == 0, "create: %s", bl_ctx_errmsg(ctx));
+        char *b = inspect_key("bltcb", "address");
+        ck_assert_msg(strcmp(a, b) != 0, "two containers got %s", a);
+        ck_assert_uint_eq(count_actions("restore-manifest", "bltca"), 1);
+        assert_running("bltca");
+        free(a);
+        free(b);
+        free(m);
+        bl_container_config_free(cfg);
+        bl_container_config_free(cfg2);
+}
+END_TEST
+
+/* An image being made whose name holds a dot: check leaves its staging
+ * folder alone (its owner is not what precedes the first dot). */
+START_TEST(test_check_staging_dotted_name)
+{
+        int lock = -1;
+        ck_assert_int_eq(store_lock(ctx, &lock), 0);
+        bl_record *img = record_new();
+        record_set(img, "name", "ch.dotted");
+        record_set(img, "state", "creating");
+        record_setf(img, "creator_pid", "%d", (int) getpid());
+        ck_assert_int_eq(manifest_save(ctx, KIND_IMAGES, "ch.dotted", img), 0);
+        bl_record_free(img);
+        store_unlock(&lock);
+        char *staging = bl_asprintf("%s/tmp/image-ch.dotted.AbCdEf", root), *file = bl_asprintf("%s/bin", staging);
+        char *partial = bl_asprintf("%s/tmp/image-ch.dotted.img.partial", root);
+        ck_assert_int_eq(mkdir_p(file, 0755), 0);
+        ck_assert_int_eq(write_file_atomic(partial, "x", 1, 0600), 0);
+        ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 0);
+        ck_assert_msg(path_exists(file), "check removed a live image's staging folder");
+        ck_assert_msg(path_exists(partial), "check removed a live image's partial file");
+        ck_assert_int_eq(manifest_remove(ctx, KIND_IMAGES, "ch.dotted"), 0);
+        /* its owner gone: both are leftovers now */
+        ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 1);
+        ck_assert(!path_exists(staging) && !path_exists(partial));
+        free(staging);
+        free(file);
+        free(partial);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -89,6 +189,9 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_stop_raced_by_start);
         tcase_add_test(tc, test_remove_raced_by_start);
         tcase_add_test(tc, test_restart_raced_by_start);
+        tcase_add_test(tc, test_check_keeps_running_without_manifest);
+        tcase_add_test(tc, test_corrupt_manifest_keeps_address);
+        tcase_add_test(tc, test_check_staging_dotted_name);
         suite_add_tcase(s, tc);
         return s;
 }
