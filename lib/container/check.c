@@ -251,6 +251,12 @@ static void sweep(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder
  * live init its copy records.  NULL when nothing does. */
 static const char *folder_user(bl_ctx *ctx, const char *name, const bl_record *copy)
 {
+        char cg[CGNAME_MAX];
+        _cleanup_record_ bl_record *named = record_new();
+        if (!named)
+                return "out of memory";
+        record_set(named, "name", name);
+        container_cgroup(ctx, copy ? copy : named, cg);
         _cleanup_free_ char *dir = container_dir(ctx, name);
         _cleanup_strv_ char **mounts = NULL;
         struct cg_host h;
@@ -258,7 +264,7 @@ static const char *folder_user(bl_ctx *ctx, const char *name, const bl_record *c
                 return "a loop device reads its disk";
         if (disk_mounts_under(ctx, dir, &mounts) < 0 || (mounts && mounts[0]))
                 return "something is mounted in it";
-        if (cgroup_host(ctx, &h) < 0 || cgroup_populated(&h, name))
+        if (cgroup_host(ctx, &h) < 0 || cgroup_populated(&h, cg))
                 return "its cgroup holds processes";
         if (copy && container_liveness(copy) == LIVE_RUNNING)
                 return "the init its copy records lives";

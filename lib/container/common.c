@@ -154,6 +154,16 @@ bool container_same_run(const bl_record *rec, struct run_id id)
         return now.pid == id.pid && now.starttime == id.starttime;
 }
 
+const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX])
+{
+        const char *recorded = bl_record_get(rec, "cgroup");
+        if (recorded && !strchr(recorded, '/') && recorded[0] != '.' && strlen(recorded) < CGNAME_MAX)
+                snprintf(buf, CGNAME_MAX, "%s", recorded);
+        else
+                snprintf(buf, CGNAME_MAX, "%s@%s", bl_record_get(rec, "name"), store_root_id(ctx));
+        return buf;
+}
+
 bool container_disk_busy(bl_ctx *ctx, const char *name)
 {
         _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");
@@ -202,6 +212,8 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 return 0;
         struct cg_host h;
         bool have_cg = cgroup_host(ctx, &h) == 0;
+        char cgbuf[CGNAME_MAX];
+        const char *cg = container_cgroup(ctx, rec, cgbuf);
         if (state && (strcmp(state, "running") == 0 || strcmp(state, "starting") == 0)) {
                 _cleanup_free_ char *status = container_file(ctx, name, "exit-status");
                 int code = -1, sig = 0;
@@ -217,7 +229,7 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                         record_set(rec, "exit_signal", "9");
                 }
                 uint64_t ooms = 0;
-                if (have_cg && cgroup_oom_kills(&h, name, &ooms) == 0 && ooms > 0)
+                if (have_cg && cgroup_oom_kills(&h, cg, &ooms) == 0 && ooms > 0)
                         record_set(rec, "oom_killed", "yes");
                 else
                         record_set(rec, "oom_killed", NULL);
@@ -227,18 +239,17 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 record_set(rec, "starter_pid", NULL);
                 changed = true;
         }
-        /* a populated cgroup of a container that is not running is another
-         * root's container of the same name: not ours to remove */
+        /* the cgroup is this root's own; populated while the init is dead,
+         * it holds a run's last processes: they take a moment to go */
         bool ours = false;
-        if (have_cg && cgroup_exists(&h, name)) {
-                /* the last processes of a container that just ended take a moment */
-                for (int i = 0; i < 50 && !(ours = !cgroup_populated(&h, name)); i++)
+        if (have_cg && cgroup_exists(&h, cg)) {
+                for (int i = 0; i < 50 && !(ours = !cgroup_populated(&h, cg)); i++)
                         nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         }
         if (ours) {
                 char saved[sizeof(ctx->errmsg)];
                 memcpy(saved, ctx->errmsg, sizeof(saved));
-                if (cgroup_remove(ctx, &h, name) < 0)
+                if (cgroup_remove(ctx, &h, cg) < 0)
                         bl_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
                 memcpy(ctx->errmsg, saved, sizeof(saved));
                 changed = true;

@@ -97,6 +97,12 @@ struct run_id {
 struct run_id container_run_id(const bl_record *rec);
 bool container_same_run(const bl_record *rec, struct run_id id);
 
+/* The container's cgroup below baleine/: "NAME@ROOTID", so that two state
+ * roots' containers of one name never share one.  A started container
+ * records it ("cgroup" key); one never started gets it computed. */
+#define CGNAME_MAX 128
+const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX]);
+
 /* Whether a container's disk is still attached to a loop device (a run
  * baleine may have lost track of): waits briefly for a dying one to go. */
 bool container_disk_busy(bl_ctx *ctx, const char *name);

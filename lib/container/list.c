@@ -145,7 +145,8 @@ BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
         if (container_liveness(rec) != LIVE_RUNNING)
                 return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
         struct cg_host h;
-        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_stats(ctx, &h, name, out)) < 0)
+        char cg[CGNAME_MAX];
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_stats(ctx, &h, container_cgroup(ctx, rec, cg), out)) < 0)
                 return r;
         record_set(out, "name", name);
         *ret = steal_ptr(&out);
@@ -164,7 +165,8 @@ BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_contai
         struct cg_limits lim = { .memory = cfg->memory, .cpus = cfg->cpus, .cpu_quota = cfg->cpu_quota, .pids = cfg->pids };
         if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_validate(ctx, &h, &lim)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
-        if (container_liveness(rec) == LIVE_RUNNING && (r = cgroup_apply(ctx, &h, name, &lim)) < 0)
+        char cg[CGNAME_MAX];
+        if (container_liveness(rec) == LIVE_RUNNING && (r = cgroup_apply(ctx, &h, container_cgroup(ctx, rec, cg), &lim)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         if ((r = limits_to_record(ctx, cfg, rec)) < 0)
                 return r;

@@ -148,12 +148,12 @@ int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name
                                       bl_record_get(b, "address"));
                 bl_format_ipv4(addr, ip);
                 char hostif[IFNAMSIZ_];
-                net_host_ifname(name, (int) i, 0, hostif);
+                net_host_ifname(store_root_id(ctx), name, (int) i, 0, hostif);
                 for (unsigned salt = 1; salt < 16; salt++) {
                         bool up;
                         if (net_link_query(ctx, hostif, &up, NULL, NULL) != 1)
                                 break;
-                        net_host_ifname(name, (int) i, salt, hostif); /* taken by someone else */
+                        net_host_ifname(store_root_id(ctx), name, (int) i, salt, hostif); /* taken by someone else */
                 }
                 char key[16];
                 snprintf(key, sizeof(key), "net%zu", i);

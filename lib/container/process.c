@@ -29,7 +29,8 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
                 if ((r = env_set(&env, *p)) < 0)
                         return r;
         struct cg_host h;
-        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, name, &procs)) < 0)
+        char cg[CGNAME_MAX];
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, container_cgroup(ctx, rec, cg), &procs)) < 0)
                 return r;
         if ((r = program_security(ctx, rec, cfg->user, &spec.prog.sec)) < 0)
                 return r;

@@ -119,6 +119,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         struct cg_host cgh;
         struct run_child child = { .pidfd = -1, .sync_fd = -1 };
         char hostifs[MAX_NETS][IFNAMSIZ_];
+        char cg[CGNAME_MAX];
         size_t nveth = 0;
         bool cg_made = false, saved_starting = false;
         int r, loop_nr = -1;
@@ -192,16 +193,17 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         strv_push(&lim.device_rules, rule);
                 }
         }
-        /* cgroups are named for the container only: one in use belongs to a
-         * container of the same name under another state root */
-        if (cgroup_populated(&cgh, name)) {
-                r = bl_err(ctx, EBUSY, "container \"%s\": cgroup baleine/%s holds processes (a container of this name under another state root?)",
-                           name, name);
+        /* the cgroup is named for this root's container: one still
+         * populated holds a run the store lost track of, never joined */
+        record_set(rec, "cgroup", NULL);
+        container_cgroup(ctx, rec, cg);
+        if (cgroup_populated(&cgh, cg)) {
+                r = bl_err(ctx, EBUSY, "container \"%s\": cgroup baleine/%s still holds processes (a run baleine lost track of?)", name, cg);
                 goto fail;
         }
-        if (cgroup_exists(&cgh, name))
-                cgroup_remove(ctx, &cgh, name);
-        if ((r = cgroup_create(ctx, &cgh, name, &lim)) < 0) {
+        if (cgroup_exists(&cgh, cg))
+                cgroup_remove(ctx, &cgh, cg);
+        if ((r = cgroup_create(ctx, &cgh, cg, &lim)) < 0) {
                 bl_err_wrap(ctx, r, "container \"%s\"", name);
                 goto fail;
         }
@@ -250,7 +252,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
 
         if ((r = runtime_spawn(ctx, &spec, &child)) < 0)
                 goto fail;
-        if ((r = cgroup_attach(ctx, &cgh, name, child.pid)) < 0)
+        if ((r = cgroup_attach(ctx, &cgh, cg, child.pid)) < 0)
                 goto fail;
         bl_fault("container-start-spawned");
         bl_trace(ctx, "start: cloned");
@@ -270,6 +272,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         record_setf(rec, "pid", "%d", (int) child.pid);
         record_setf(rec, "pid_starttime", "%llu", (unsigned long long) st);
         record_set(rec, "state", "starting");
+        record_set(rec, "cgroup", cg);
         record_setf(rec, "starter_pid", "%d", (int) getpid());
         if ((r = container_save(ctx, rec)) < 0) {
                 record_set(rec, "state", prev_state);
@@ -339,7 +342,7 @@ fail:
         for (size_t i = 0; i < nveth; i++)
                 net_link_delete(ctx, hostifs[i]);
         if (cg_made)
-                cgroup_remove(ctx, &cgh, name);
+                cgroup_remove(ctx, &cgh, cg);
         limits_free(&lim);
         return r < 0 ? r : -EIO;
 }

@@ -27,6 +27,7 @@ struct bl_ctx {
         void *progress_data;
         uint64_t t0_usec;       /* monotonic, at creation: for bl_trace */
         bool store_ready;       /* the root's folders exist (made once per context) */
+        char root_id[9];        /* store_root_id(), once computed */
 };
 
 static inline void freep(void *p) { free(*(void **)p); }

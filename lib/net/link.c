@@ -178,10 +178,14 @@ int net_bridge_delete(bl_ctx *ctx, const char *name)
         return net_link_delete(ctx, name);
 }
 
-void net_host_ifname(const char *container, int index, unsigned salt, char buf[IFNAMSIZ_])
+void net_host_ifname(const char *scope, const char *container, int index, unsigned salt, char buf[IFNAMSIZ_])
 {
-        /* FNV-1a: stable across runs and hosts */
+        /* FNV-1a: stable across runs and hosts; the scope (the state root's
+         * id) keeps two roots' containers of one name apart */
         uint32_t h = 2166136261u ^ salt;
+        for (const unsigned char *p = (const unsigned char *) scope; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        h = (h ^ '/') * 16777619u;
         for (const unsigned char *p = (const unsigned char *) container; *p; p++)
                 h = (h ^ *p) * 16777619u;
         h = (h ^ (uint32_t) index) * 16777619u;

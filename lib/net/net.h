@@ -29,7 +29,7 @@ int net_link_delete(bl_ctx *ctx, const char *name);
 int net_veth_create(bl_ctx *ctx, const char *host_name, const char *peer_name, pid_t pid, const char *bridge, int mtu);
 /* "vb" + hash of the container name and index: at most 15 bytes; `salt`
  * changes it on a collision. */
-void net_host_ifname(const char *container, int index, unsigned salt, char buf[IFNAMSIZ_]);
+void net_host_ifname(const char *scope, const char *container, int index, unsigned salt, char buf[IFNAMSIZ_]);
 
 /* In the container's network namespace: lo up, addresses, default route.
  * Runs in the container's first process, before pivot_root. */

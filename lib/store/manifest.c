@@ -28,6 +28,25 @@ char *store_path(bl_ctx *ctx, const char *fmt, ...)
         return p;
 }
 
+const char *store_root_id(bl_ctx *ctx)
+{
+        if (ctx->root_id[0])
+                return ctx->root_id;
+        char key[64];
+        struct stat st;
+        if (stat(ctx->root, &st) == 0)
+                snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+        else
+                key[0] = 0;
+        /* FNV-1a; a root not made yet is named by its path until
+         * store_init makes it (which forgets this id) */
+        uint32_t h = 2166136261u;
+        for (const unsigned char *p = (const unsigned char *) (key[0] ? key : ctx->root); *p; p++)
+                h = (h ^ *p) * 16777619u;
+        snprintf(ctx->root_id, sizeof(ctx->root_id), "%08x", h);
+        return ctx->root_id;
+}
+
 int store_init(bl_ctx *ctx)
 {
         if (ctx->store_ready)
@@ -53,6 +72,7 @@ int store_init(bl_ctx *ctx)
                         chmod(p, 0711);
         }
         ctx->store_ready = true;
+        ctx->root_id[0] = 0;
         return 0;
 }
 

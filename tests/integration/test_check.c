@@ -59,6 +59,8 @@ static void assert_consistent(void)
 START_TEST(test_killed_with_everything)
 {
         start_shell("bltk", "sleep 1000 & exec sleep 1000", NULL);
+        char *cg = inspect_key("bltk", "cgroup"), *cgp = bl_asprintf("/sys/fs/cgroup/memory/baleine/%s", cg);
+        ck_assert_msg(path_exists(cgp), "no cgroup %s while it runs", cgp);
         char *pid = inspect_key("bltk", "pid");
         ck_assert_int_eq(kill(atoi(pid), SIGKILL), 0);
         free(pid);
@@ -67,7 +69,9 @@ START_TEST(test_killed_with_everything)
         char *code = inspect_key("bltk", "exit_code");
         ck_assert_str_eq(code, "137");
         free(code);
-        ck_assert(!path_exists("/sys/fs/cgroup/memory/baleine/bltk"));
+        ck_assert(!path_exists(cgp));
+        free(cg);
+        free(cgp);
         assert_consistent();
 }
 END_TEST

@@ -2,6 +2,7 @@
 /* Races between verbs: a verb that waits outside the lock is held there
  * (BALEINE_PAUSE) while another verb changes the container, then resumed;
  * it must act only on the run it observed (compare-and-set). */
+#include <net/if.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -179,6 +180,70 @@ START_TEST(test_check_staging_dotted_name)
 }
 END_TEST
 
+/* The host end of a container's first veth (freed by the caller). */
+static char *hostif_of(bl_ctx *c, const char *name)
+{
+        bl_record *rec;
+        ck_assert_int_eq(bl_container_inspect(c, name, &rec), 0);
+        char br[64], cidr[32], hostif[32];
+        ck_assert_int_eq(sscanf(bl_record_get(rec, "net0"), "%63s %31s %31s", br, cidr, hostif), 3);
+        bl_record_free(rec);
+        return strdup(hostif);
+}
+
+/* Two state roots, one container name, both running: nothing host-global
+ * is shared, and a check in one root leaves the other's container whole. */
+START_TEST(test_two_roots_same_name)
+{
+        char root2[] = "/tmp/blt-integ.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(root2));
+        bl_ctx *c2;
+        ck_assert_int_eq(bl_ctx_new(&c2, root2), 0);
+        bl_image_config *icfg;
+        ck_assert_int_eq(bl_image_config_new(&icfg), 0);
+        ck_assert_int_eq(bl_image_create(c2, "base", icfg), 0);
+        bl_image_config_free(icfg);
+        ck_assert_int_eq(bl_bridge_add(ctx, "bltr1", "10.94.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_add(c2, "bltr2", "10.95.0.1/24"), 0);
+        bl_container_config *cfg1 = shell_config("exec sleep 1000"), *cfg2 = shell_config("exec sleep 1000");
+        ck_assert_int_eq(bl_container_config_add_network(cfg1, "bltr1", NULL), 0);
+        ck_assert_int_eq(bl_container_config_add_network(cfg2, "bltr2", NULL), 0);
+        /* both made before either runs: no existing link to dodge */
+        ck_assert_int_eq(bl_container_create(ctx, "bltdup", cfg1), 0);
+        ck_assert_int_eq(bl_container_create(c2, "bltdup", cfg2), 0);
+        int r = bl_container_start(ctx, "bltdup", 0, NULL);
+        ck_assert_msg(r == 0, "start in root 1: %s", bl_ctx_errmsg(ctx));
+        r = bl_container_start(c2, "bltdup", 0, NULL);
+        ck_assert_msg(r == 0, "start in root 2: %s", bl_ctx_errmsg(c2));
+        char *if1 = hostif_of(ctx, "bltdup"), *if2 = hostif_of(c2, "bltdup");
+        ck_assert_str_ne(if1, if2);
+        /* root 1's container stops; its check cleans up only its own */
+        ck_assert_int_eq(bl_container_stop(ctx, "bltdup", 1), 0);
+        bl_record_list *acts;
+        ck_assert_int_eq(bl_check(ctx, 0, &acts), 0);
+        bl_record_list_free(acts);
+        bl_record *rec;
+        ck_assert_int_eq(bl_container_inspect(c2, "bltdup", &rec), 0);
+        ck_assert_str_eq(bl_record_get(rec, "state"), "running");
+        ck_assert_msg(if_nametoindex(if2) > 0, "root 2's veth %s was deleted by root 1's check", if2);
+        char *cgp = bl_asprintf("/sys/fs/cgroup/pids/baleine/%s/cgroup.procs", bl_record_get(rec, "cgroup"));
+        char *procs = NULL;
+        ck_assert_int_eq(read_file(cgp, &procs, NULL), 0);
+        ck_assert_msg(strstr(procs, bl_record_get(rec, "pid")), "root 2's init is not in its cgroup %s", cgp);
+        bl_record_free(rec);
+        ck_assert_int_eq(bl_container_remove(c2, "bltdup", 1), 0);
+        ck_assert_int_eq(bl_bridge_remove(c2, "bltr2", 1), 0);
+        bl_ctx_free(c2);
+        rm_rf(root2);
+        free(procs);
+        free(cgp);
+        free(if1);
+        free(if2);
+        bl_container_config_free(cfg1);
+        bl_container_config_free(cfg2);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -192,6 +257,7 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_check_keeps_running_without_manifest);
         tcase_add_test(tc, test_corrupt_manifest_keeps_address);
         tcase_add_test(tc, test_check_staging_dotted_name);
+        tcase_add_test(tc, test_two_roots_same_name);
         suite_add_tcase(s, tc);
         return s;
 }
