@@ -164,6 +164,21 @@ const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_
         return buf;
 }
 
+int container_space_check(bl_ctx *ctx, const char *name, uint64_t size)
+{
+        _cleanup_free_ char *dir = store_path(ctx, "containers");
+        uint64_t avail;
+        if (!dir)
+                return -ENOMEM;
+        if (disk_free_bytes(dir, &avail) < 0 || avail >= size)
+                return 0;
+        char a[32], s[32];
+        bl_format_size(avail, a);
+        bl_format_size(size, s);
+        return bl_err(ctx, ENOSPC, "container \"%s\": the state root has %s free, its disk may grow by %s; free some space first", name,
+                      a, s);
+}
+
 bool container_disk_busy(bl_ctx *ctx, const char *name)
 {
         _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");

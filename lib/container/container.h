@@ -103,6 +103,11 @@ bool container_same_run(const bl_record *rec, struct run_id id);
 #define CGNAME_MAX 128
 const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX]);
 
+/* Refuses when the state root's free space cannot back `size` more bytes
+ * of a container's disk (a sparse copy that could not grow would lose
+ * data silently: the kernel aborts the ext4 journal). */
+int container_space_check(bl_ctx *ctx, const char *name, uint64_t size);
+
 /* Whether a container's disk is still attached to a loop device (a run
  * baleine may have lost track of): waits briefly for a dying one to go. */
 bool container_disk_busy(bl_ctx *ctx, const char *name);

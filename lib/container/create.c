@@ -155,6 +155,13 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 r = -ENOMEM;
                 goto fail;
         }
+        struct stat ist;
+        if (stat(src, &ist) < 0) {
+                r = bl_err(ctx, errno, "container \"%s\": image file %s: %m", name, src);
+                goto fail;
+        }
+        if ((r = container_space_check(ctx, name, (uint64_t) ist.st_size)) < 0)
+                goto fail;
         rm_rf(dir);
         if (mkdir(dir, 0711) < 0) {
                 r = bl_err(ctx, errno, "container \"%s\": cannot create %s: %m", name, dir);

@@ -173,6 +173,19 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         if (strcmp(fstype, "ext4") != 0)
                 return bl_err(ctx, EMEDIUMTYPE, "container \"%s\": disk holds %s, not ext4", name, fstype);
+        {
+                /* what the sparse copy may still allocate */
+                struct stat dst;
+                if (stat(disk, &dst) == 0 && (uint64_t) dst.st_size > (uint64_t) dst.st_blocks * 512 &&
+                    (r = container_space_check(ctx, name, (uint64_t) dst.st_size - (uint64_t) dst.st_blocks * 512)) < 0)
+                        return r;
+        }
+        if (disk_ext4_has_errors(disk)) {
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": its disk records ext4 errors; running e2fsck -p on it", name);
+                if ((r = disk_ext4_repair(ctx, disk)) < 0)
+                        return bl_err_wrap(ctx, r, "container \"%s\"", name);
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": e2fsck repaired its disk", name);
+        }
         if ((r = loop_attach(ctx, disk, false, &loop_fd, &loop_nr)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         bl_fault("container-start-loop");

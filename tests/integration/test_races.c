@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "disk/disk.h"
 #include "helpers.h"
 #include "store/store.h"
 
@@ -244,6 +245,65 @@ START_TEST(test_two_roots_same_name)
 }
 END_TEST
 
+/* A root whose free space cannot back a container's disk: create and start
+ * refuse, instead of a sparse copy that loses data when the host is full. */
+START_TEST(test_space_refused)
+{
+        /* beneath a test root: a failed run's mount is detached by the next */
+        char *small = bl_asprintf("%s/small", root);
+        ck_assert_int_eq(mkdir(small, 0700), 0);
+        char *mnt = bl_asprintf("mount -t tmpfs -o size=120m blt-small %s", small);
+        ck_assert_int_eq(system(mnt), 0);
+        bl_ctx *c2;
+        ck_assert_int_eq(bl_ctx_new(&c2, small), 0);
+        bl_image_config *icfg;
+        ck_assert_int_eq(bl_image_config_new(&icfg), 0);
+        ck_assert_int_eq(bl_image_config_set_size(icfg, 80u << 20), 0);
+        int r = bl_image_create(c2, "base", icfg);
+        ck_assert_msg(r == 0, "image: %s", bl_ctx_errmsg(c2));
+        bl_image_config_free(icfg);
+        bl_container_config *cfg = shell_config("true");
+        r = bl_container_create(c2, "bltsp1", cfg);
+        ck_assert_msg(r == 0, "create with room: %s", bl_ctx_errmsg(c2));
+        /* the root fills up: the sparse copy could no longer grow */
+        char *fill = bl_asprintf("%s/filler", small);
+        char *dd = bl_asprintf("dd if=/dev/zero of=%s bs=1M count=60 status=none", fill);
+        ck_assert_int_eq(system(dd), 0);
+        ck_assert_int_eq(bl_container_start(c2, "bltsp1", 0, NULL), -ENOSPC);
+        ck_assert_int_eq(bl_container_create(c2, "bltsp2", cfg), -ENOSPC);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(c2), "free"));
+        ck_assert_int_eq(bl_container_remove(c2, "bltsp1", 1), 0);
+        bl_ctx_free(c2);
+        char *um = bl_asprintf("umount %s", small);
+        ck_assert_int_eq(system(um), 0);
+        rmdir(small);
+        free(small);
+        free(mnt);
+        free(um);
+        free(fill);
+        free(dd);
+        bl_container_config_free(cfg);
+}
+END_TEST
+
+/* A disk whose superblock records ext4 errors is repaired before it mounts. */
+START_TEST(test_ext4_errors_repaired)
+{
+        bl_container_config *cfg = shell_config("exec sleep 1000");
+        ck_assert_int_eq(bl_container_create(ctx, "bltfsck", cfg), 0);
+        char *disk = disk_of("bltfsck"), *cmd = bl_asprintf("tune2fs -E force_fsck %s >/dev/null 2>&1", disk);
+        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_msg(disk_ext4_has_errors(disk), "the probe does not see the error flag tune2fs set");
+        int r = bl_container_start(ctx, "bltfsck", 0, NULL);
+        ck_assert_msg(r == 0, "start: %s", bl_ctx_errmsg(ctx));
+        ck_assert_msg(!disk_ext4_has_errors(disk), "the disk was mounted with its errors unrepaired");
+        assert_running("bltfsck");
+        free(disk);
+        free(cmd);
+        bl_container_config_free(cfg);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -258,6 +318,8 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_corrupt_manifest_keeps_address);
         tcase_add_test(tc, test_check_staging_dotted_name);
         tcase_add_test(tc, test_two_roots_same_name);
+        tcase_add_test(tc, test_space_refused);
+        tcase_add_test(tc, test_ext4_errors_repaired);
         suite_add_tcase(s, tc);
         return s;
 }
