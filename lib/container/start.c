@@ -371,7 +371,11 @@ BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, 
         const char *state = bl_record_get(rec, "state");
         if (state && strcmp(state, "creating") == 0)
                 return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
-        /* a user's start clears a user's stop (restart policy "always") */
+        /* a user's start clears a user's stop (restart policy "always")
+         * and starts on-failure:N's count over */
         record_set(rec, "stopped_by_user", NULL);
+        record_set(rec, "restart_count", NULL);
+        record_set(rec, "restart_failures", NULL);
+        record_set(rec, "restart_exhausted", NULL);
         return container_start_locked(ctx, rec, flags, ret);
 }

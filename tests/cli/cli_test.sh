@@ -186,6 +186,14 @@ expect 1 "container on unknown bridge" -- bl container create -i base -c n1 -b n
 has err 'no such bridge "nosuch"' "unknown bridge message"
 expect 0 "bridge list" -- bl bridge list
 
+# --- validation before anything is made
+snap valid
+expect 2 "hostname with a space" -- bl container create -i base -c v1 --hostname 'bad host!' -p true
+expect 2 "user with two colons" -- bl container create -i base -c v1 -u bad:user:x -p true
+expect 2 "repeated cpus" -- bl container create -i base -c v1 --cpus 0,0,0 -p true
+expect 1 "cpu quota above the host's CPUs" -- bl container create -i base -c v1 --cpu-quota 1000 -p true
+state_is valid "bad options leave the state as it was"
+
 # --- check and cron
 expect 0 "check" -- bl check
 expect 0 "check --dry-run --json" -- bl check --dry-run --json

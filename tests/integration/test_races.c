@@ -304,6 +304,27 @@ START_TEST(test_ext4_errors_repaired)
 }
 END_TEST
 
+/* A user's start after on-failure:N gave up starts the count over. */
+START_TEST(test_user_start_resets_restart_count)
+{
+        setenv("BALEINE_BACKOFF_BASE", "0", 1);
+        bl_container_config *cfg = shell_config("");
+        ck_assert_int_eq(bl_container_config_set_restart(cfg, "on-failure:1"), 0);
+        start_shell("bltgive", "exit 3", cfg);
+        wait_exited("bltgive", 10);
+        ck_assert_uint_eq(count_actions("restart", "bltgive"), 1);
+        wait_exited("bltgive", 10);
+        ck_assert_uint_eq(count_actions("give-up", "bltgive"), 1);
+        ck_assert_int_eq(bl_container_start(ctx, "bltgive", 0, NULL), 0);
+        wait_exited("bltgive", 10);
+        char *n = inspect_key("bltgive", "restart_count"), *ex = inspect_key("bltgive", "restart_exhausted");
+        ck_assert_msg(!n && !ex, "after a user's start: restart_count %s, exhausted %s", n, ex);
+        /* and the policy applies again */
+        ck_assert_uint_eq(count_actions("restart", "bltgive"), 1);
+        bl_container_config_free(cfg);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -320,6 +341,7 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_two_roots_same_name);
         tcase_add_test(tc, test_space_refused);
         tcase_add_test(tc, test_ext4_errors_repaired);
+        tcase_add_test(tc, test_user_start_resets_restart_count);
         suite_add_tcase(s, tc);
         return s;
 }
