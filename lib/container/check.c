@@ -156,8 +156,11 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         if (state && strcmp(state, "running") == 0 && live == LIVE_DEAD) {
                 if (dry)
                         act(ctx, out, name, "mark-exited", "its init is gone");
-                else {
-                        container_finalize(ctx, rec, NULL);
+                else if (container_finalize(ctx, rec, NULL) < 0) {
+                        act(ctx, out, name, "mark-exited-failed", "its init is gone, but %s", ctx->errmsg);
+                        bl_clear(ctx);
+                        return;
+                } else {
                         const char *oom = bl_record_get(rec, "oom_killed");
                         act(ctx, out, name, "mark-exited", "exit code %s%s", bl_record_get(rec, "exit_code"),
                             oom ? " (killed by the OOM killer)" : "");

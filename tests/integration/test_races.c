@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "disk/disk.h"
 #include "helpers.h"
@@ -325,6 +326,78 @@ START_TEST(test_user_start_resets_restart_count)
 }
 END_TEST
 
+/* A read-only root: list and inspect show the truth without writing it. */
+START_TEST(test_read_only_root_lists)
+{
+        start_shell("bltro", "exec sleep 1000", NULL);
+        char *pid = inspect_key("bltro", "pid");
+        ck_assert_int_eq(kill(atoi(pid), SIGKILL), 0);
+        nanosleep(&(struct timespec) { 0, 200 * 1000 * 1000 }, NULL);
+        char *cmd = bl_asprintf("mount --bind -o ro %s %s && mount -o remount,bind,ro %s", root, root, root);
+        ck_assert_int_eq(system(cmd), 0);
+        bl_record_list *list;
+        int r = bl_container_list(ctx, 1, &list);
+        bl_record *rec = NULL;
+        int ri = bl_container_inspect(ctx, "bltro", &rec);
+        char *um = bl_asprintf("umount %s", root);
+        ck_assert_int_eq(system(um), 0);
+        ck_assert_msg(r == 0, "list on a read-only root: %s", bl_ctx_errmsg(ctx));
+        ck_assert_int_eq(ri, 0);
+        ck_assert_uint_eq(bl_record_list_count(list), 1);
+        ck_assert_str_eq(bl_record_get(bl_record_list_get(list, 0), "state"), "exited");
+        ck_assert_str_eq(bl_record_get(rec, "state"), "exited");
+        bl_record_list_free(list);
+        bl_record_free(rec);
+        free(pid);
+        free(cmd);
+        free(um);
+}
+END_TEST
+
+/* A full root: check still records that a container died. */
+START_TEST(test_full_root_marks_exited)
+{
+        char *small = bl_asprintf("%s/full", root);
+        ck_assert_int_eq(mkdir(small, 0700), 0);
+        char *mnt = bl_asprintf("mount -t tmpfs -o size=100m blt-full %s", small);
+        ck_assert_int_eq(system(mnt), 0);
+        bl_ctx *c2;
+        ck_assert_int_eq(bl_ctx_new(&c2, small), 0);
+        bl_image_config *icfg;
+        ck_assert_int_eq(bl_image_config_new(&icfg), 0);
+        ck_assert_int_eq(bl_image_config_set_size(icfg, 16u << 20), 0);
+        ck_assert_int_eq(bl_image_create(c2, "base", icfg), 0);
+        bl_image_config_free(icfg);
+        bl_container_config *cfg = shell_config("exec sleep 1000");
+        ck_assert_int_eq(bl_container_create(c2, "bltfull", cfg), 0);
+        ck_assert_int_eq(bl_container_start(c2, "bltfull", 0, NULL), 0);
+        bl_record *rec;
+        ck_assert_int_eq(bl_container_inspect(c2, "bltfull", &rec), 0);
+        ck_assert_int_eq(kill(atoi(bl_record_get(rec, "pid")), SIGKILL), 0);
+        bl_record_free(rec);
+        nanosleep(&(struct timespec) { 0, 200 * 1000 * 1000 }, NULL);
+        char *dd = bl_asprintf("dd if=/dev/zero of=%s/filler bs=64k status=none 2>/dev/null", small);
+        ck_assert_int_ne(system(dd), 0); /* ends at ENOSPC */
+        bl_record_list *acts;
+        ck_assert_int_eq(bl_check(c2, 0, &acts), 0);
+        bl_record_list_free(acts);
+        bl_record *m;
+        ck_assert_int_eq(manifest_load(c2, KIND_CONTAINERS, "bltfull", &m), 0);
+        ck_assert_msg(strcmp(bl_record_get(m, "state"), "exited") == 0, "a full root's manifest still says %s", bl_record_get(m, "state"));
+        bl_record_free(m);
+        ck_assert_int_eq(bl_container_remove(c2, "bltfull", 1), 0);
+        bl_ctx_free(c2);
+        char *um = bl_asprintf("umount %s", small);
+        ck_assert_int_eq(system(um), 0);
+        rmdir(small);
+        free(small);
+        free(mnt);
+        free(dd);
+        free(um);
+        bl_container_config_free(cfg);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -342,6 +415,8 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_space_refused);
         tcase_add_test(tc, test_ext4_errors_repaired);
         tcase_add_test(tc, test_user_start_resets_restart_count);
+        tcase_add_test(tc, test_read_only_root_lists);
+        tcase_add_test(tc, test_full_root_marks_exited);
         suite_add_tcase(s, tc);
         return s;
 }
