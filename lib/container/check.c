@@ -341,6 +341,77 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
         sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a staging leftover");
 }
 
+/* Bridges, both ways: a creation or removal a crash interrupted is undone or
+ * completed; a bridge deleted by hand is made again when running
+ * containers use it, and their veths are attached to it again. */
+static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_record_list *containers)
+{
+        _cleanup_record_list_ bl_record_list *bridges = NULL;
+        if (manifest_list(ctx, KIND_BRIDGES, &bridges) < 0) {
+                bl_clear(ctx);
+                return;
+        }
+        for (size_t i = 0; i < bridges->n; i++) {
+                const bl_record *b = bridges->items[i];
+                const char *name = bl_record_get(b, "name"), *state = bl_record_get(b, "state");
+                bool is_bridge = false;
+                bool present = net_link_query(ctx, name, NULL, NULL, &is_bridge) == 1 && is_bridge;
+                if (state && strcmp(state, "creating") == 0) {
+                        if (pid_alive(b))
+                                continue;
+                        act(ctx, out, name, "undo-bridge-create", "its creator died; removing the half-made bridge");
+                        if (!dry)
+                                bridge_finish_remove(ctx, name);
+                } else if (state && strcmp(state, "removing") == 0) {
+                        act(ctx, out, name, "finish-bridge-remove", "its remover died; completing the removal");
+                        if (!dry)
+                                bridge_finish_remove(ctx, name);
+                } else if (!present) {
+                        size_t users = 0;
+                        for (size_t c = 0; c < containers->n; c++) {
+                                const char *cs = bl_record_get(containers->items[c], "state");
+                                for (size_t k = 0; cs && strcmp(cs, "running") == 0 && k < network_count(containers->items[c]); k++) {
+                                        _cleanup_free_ char *br = NULL;
+                                        uint32_t a;
+                                        int p;
+                                        if (network_parse(containers->items[c], k, &br, &a, &p, NULL) == 0 && strcmp(br, name) == 0)
+                                                users++;
+                                }
+                        }
+                        if (!users)
+                                continue; /* made again by the next start that needs it */
+                        act(ctx, out, name, "recreate-bridge", "missing from the kernel while %zu running container interface%s use it", users,
+                            users == 1 ? "" : "s");
+                        if (!dry && bridge_ensure(ctx, name, NULL, NULL) < 0) {
+                                act(ctx, out, name, "recreate-bridge-failed", "%s", ctx->errmsg);
+                                bl_clear(ctx);
+                        }
+                }
+        }
+        /* veths of running containers left without their bridge */
+        for (size_t c = 0; !dry && c < containers->n; c++) {
+                const bl_record *rec = containers->items[c];
+                const char *cs = bl_record_get(rec, "state");
+                if (!cs || strcmp(cs, "running") != 0 || container_liveness(rec) != LIVE_RUNNING)
+                        continue;
+                for (size_t k = 0; k < network_count(rec); k++) {
+                        _cleanup_free_ char *br = NULL, *hostif = NULL;
+                        uint32_t a;
+                        int p;
+                        bool changed = false, is_bridge = false;
+                        if (network_parse(rec, k, &br, &a, &p, &hostif) < 0 || net_link_query(ctx, br, NULL, NULL, &is_bridge) != 1 ||
+                            !is_bridge)
+                                continue;
+                        if (net_link_attach(ctx, hostif, br, &changed) < 0)
+                                act(ctx, out, bl_record_get(rec, "name"), "reattach-failed", "%s", ctx->errmsg);
+                        else if (changed)
+                                act(ctx, out, bl_record_get(rec, "name"), "reattach-veth", "%s attached again to bridge %s", hostif, br);
+                        bl_clear(ctx);
+                }
+        }
+        bl_clear(ctx);
+}
+
 /* baleine mounts container disks only inside their own mount namespaces:
  * a mount under the state root in the host's table was left by something
  * that died (an interrupted export, a hand-made debugging mount…). */
@@ -398,6 +469,7 @@ BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
                 return r;
         for (size_t i = 0; i < list->n; i++)
                 check_container(ctx, list->items[i], dry, out);
+        check_bridges(ctx, dry, out, list);
         check_host_mounts(ctx, dry, out);
         check_orphans(ctx, dry, out);
         bl_clear(ctx);

@@ -143,6 +143,9 @@ int hosts_refresh(bl_ctx *ctx);
 char *hosts_path(bl_ctx *ctx, const char *bridge);
 /* Loads a bridge's manifest; makes sure it exists in the kernel. */
 int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_prefix);
+/* The end of a bridge's removal, once its manifest says "removing" (under
+ * the lock): the kernel bridge, the hosts file, the manifest. */
+int bridge_finish_remove(bl_ctx *ctx, const char *name);
 /* Deletes host ends of the container's veths that are still there. */
 void network_cleanup(bl_ctx *ctx, const bl_record *rec);
 

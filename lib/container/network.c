@@ -44,6 +44,9 @@ int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_
                 return r;
         uint32_t addr;
         int prefix;
+        const char *st = bl_record_get(b, "state");
+        if (st && (strcmp(st, "creating") == 0 || strcmp(st, "removing") == 0))
+                return bl_err(ctx, EBUSY, "bridge \"%s\": is being %s", bridge, st[0] == 'c' ? "created" : "removed");
         const char *a = bl_record_get(b, "address");
         if (!a || bl_parse_ipv4_cidr(a, &addr, &prefix) < 0)
                 return bl_err(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
