@@ -322,8 +322,42 @@ static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
         }
 }
 
+/* The temp files of atomic writes ("FILE.tmp.PID") whose writer is dead:
+ * provably no one's any more. */
+static void sweep_temps(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder)
+{
+        _cleanup_free_ char *dir = store_path(ctx, "%s", folder);
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                const char *t = strstr(de->d_name, ".tmp.");
+                char *end;
+                if (!t || t == de->d_name)
+                        continue;
+                long pid = strtol(t + 5, &end, 10);
+                if (*end || pid <= 0 || end == t + 5 || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                act(ctx, out, de->d_name, "remove-temp", "a temp file of %s whose writer (pid %ld) is gone", folder, pid);
+                if (!dry)
+                        unlinkat(dirfd(d), de->d_name, 0);
+        }
+        if (d)
+                closedir(d);
+}
+
 static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
 {
+        static const char *const manifests[] = { "manifeste/" KIND_CONTAINERS, "manifeste/" KIND_IMAGES, "manifeste/" KIND_BRIDGES };
+        for (size_t i = 0; i < ARRAY_SIZE(manifests); i++)
+                sweep_temps(ctx, dry, out, manifests[i]);
+        _cleanup_strv_ char **names = NULL;
+        if (container_names(ctx, &names) == 0)
+                for (char **n = names; n && *n; n++) {
+                        _cleanup_free_ char *f = bl_asprintf("containers/%s", *n);
+                        if (f)
+                                sweep_temps(ctx, dry, out, f);
+                }
+        bl_clear(ctx);
         check_container_folders(ctx, dry, out);
         _cleanup_record_list_ bl_record_list *images = NULL;
         if (manifest_list(ctx, KIND_IMAGES, &images) == 0)

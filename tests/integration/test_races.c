@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "disk/disk.h"
@@ -435,6 +436,28 @@ START_TEST(test_bridge_deleted_by_hand)
 }
 END_TEST
 
+/* Temp files of atomic writes whose writer died are removed; a live
+ * writer's stay. */
+START_TEST(test_check_removes_dead_temps)
+{
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        char *stale = bl_asprintf("%s/manifeste/containers/x.manifest.tmp.%d", root, (int) dead);
+        char *live = bl_asprintf("%s/manifeste/containers/y.manifest.tmp.%d", root, (int) getpid());
+        ck_assert_int_eq(write_file_atomic(stale, "x", 1, 0600), 0);
+        ck_assert_int_eq(write_file_atomic(live, "y", 1, 0600), 0);
+        char *base = strrchr(stale, '/') + 1;
+        ck_assert_uint_eq(count_actions("remove-temp", base), 1);
+        ck_assert(!path_exists(stale));
+        ck_assert(path_exists(live));
+        unlink(live);
+        free(stale);
+        free(live);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -456,6 +479,7 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_full_root_marks_exited);
         tcase_add_test(tc, test_bridge_crash_consistent);
         tcase_add_test(tc, test_bridge_deleted_by_hand);
+        tcase_add_test(tc, test_check_removes_dead_temps);
         suite_add_tcase(s, tc);
         return s;
 }
