@@ -316,6 +316,12 @@ void cleanup_stale_roots(void)
                 rm_rf(g.gl_pathv[i]);
         }
         globfree(&g);
+        /* empty cgroups of test containers whose root went with a failed test */
+        if (glob("/sys/fs/cgroup/*/baleine/blt*", GLOB_ONLYDIR, NULL, &g) == 0) {
+                for (size_t i = 0; i < g.gl_pathc; i++)
+                        rmdir(g.gl_pathv[i]);
+                globfree(&g);
+        }
 }
 
 static const char *baleine(void)
