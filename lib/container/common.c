@@ -186,7 +186,7 @@ bool container_disk_busy(bl_ctx *ctx, const char *name)
                 return true;
         /* a run that just ended frees its loop device as its mount
          * namespace goes: a moment */
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 150; i++) {
                 if (!disk_loop_backs(disk, NULL))
                         return false;
                 nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);

@@ -181,6 +181,16 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 _cleanup_unlock_ int lock = -1;
                 if ((r = store_lock(ctx, &lock)) < 0)
                         goto fail;
+                /* compare-and-set: the reservation must still be ours (check
+                 * may have undone it, thinking us dead) */
+                _cleanup_record_ bl_record *now = NULL;
+                const char *st = NULL;
+                uint64_t creator = 0;
+                if (container_load(ctx, name, &now) < 0 || !(st = bl_record_get(now, "state")) || strcmp(st, "creating") != 0 ||
+                    record_get_u64(now, "creator_pid", &creator) < 0 || creator != (uint64_t) getpid()) {
+                        /* not ours any more: nothing of it to undo either */
+                        return bl_err_force(ctx, EBUSY, "container \"%s\": its reservation was taken over while its disk was copied", name);
+                }
                 record_set(rec, "state", "created");
                 record_set(rec, "creator_pid", NULL);
                 if ((r = container_save(ctx, rec)) < 0)

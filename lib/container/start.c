@@ -125,6 +125,10 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         int r, loop_nr = -1;
         _cleanup_free_ char *prev_state = bl_strdup(bl_record_get(rec, "state"));
 
+        /* every path that starts (start, restart, check's restart policy):
+         * never a container whose creator is still copying its disk */
+        if (prev_state && strcmp(prev_state, "creating") == 0)
+                return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
         if (container_liveness(rec) == LIVE_RUNNING)
                 return bl_err(ctx, EBUSY, "container \"%s\": already running", name);
         if ((r = container_finalize(ctx, rec, NULL)) < 0)
@@ -368,9 +372,6 @@ BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, 
         int r = container_lock_load(ctx, name, &lock, &rec);
         if (r < 0)
                 return r;
-        const char *state = bl_record_get(rec, "state");
-        if (state && strcmp(state, "creating") == 0)
-                return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
         /* a user's start clears a user's stop (restart policy "always")
          * and starts on-failure:N's count over */
         record_set(rec, "stopped_by_user", NULL);

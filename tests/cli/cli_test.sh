@@ -193,6 +193,11 @@ expect 2 "user with two colons" -- bl container create -i base -c v1 -u bad:user
 expect 2 "repeated cpus" -- bl container create -i base -c v1 --cpus 0,0,0 -p true
 expect 1 "cpu quota above the host's CPUs" -- bl container create -i base -c v1 --cpu-quota 1000 -p true
 state_is valid "bad options leave the state as it was"
+# a manifest without an image (written by hand, or by an older version)
+printf 'name: noimage\nstate: exited\npid: 0\n' >"$R/manifeste/containers/noimage.manifest"
+expect 0 "list with a manifest without image" -- bl container list --all
+if grep -q '(null)' "$T/out"; then ko "list prints (null)"; else ok "list shows no (null)"; fi
+rm -f "$R/manifeste/containers/noimage.manifest"
 
 # --- check and cron
 expect 0 "check" -- bl check

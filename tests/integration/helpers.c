@@ -99,6 +99,8 @@ static bool mount_leaked(void)
         return leaked;
 }
 
+static char leaked_cgroup[300];
+
 static bool cgroup_leaked(void)
 {
         static const char *const ctl[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices" };
@@ -109,8 +111,10 @@ static bool cgroup_leaked(void)
                 struct dirent *de;
                 bool leaked = false;
                 while (d && (de = readdir(d)))
-                        if (strncmp(de->d_name, "blt", 3) == 0)
+                        if (strncmp(de->d_name, "blt", 3) == 0) {
                                 leaked = true;
+                                snprintf(leaked_cgroup, sizeof(leaked_cgroup), "%s/%s", p, de->d_name);
+                        }
                 if (d)
                         closedir(d);
                 if (leaked)
@@ -139,7 +143,7 @@ void assert_no_leaks(void)
                 nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         ck_assert_msg(!loop_leaked(), "a loop device of %s leaked", root);
         ck_assert_msg(!mount_leaked(), "a mount under %s leaked", root);
-        ck_assert_msg(!cgroup_leaked(), "a cgroup baleine/blt* leaked");
+        ck_assert_msg(!cgroup_leaked(), "a cgroup leaked: %s", leaked_cgroup);
         ck_assert_msg(!veth_leaked(), "a veth host end leaked");
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The chaos suite: rounds of concurrent CLIs (create, start, stop, restart,
+ * The chaos suite: rounds of 12 concurrent CLIs (create, start, stop, restart,
  * remove, list, check) over a fixed set of names, some killed with SIGKILL
  * at random moments; after every round the kernel and the store must agree.
  * Bounded: BLT_CHAOS_SECONDS (default 120) of rounds.
@@ -15,7 +15,7 @@
 #include "container/container.h"
 
 #define NAMES 6
-#define CLIS 10
+#define CLIS 12
 
 static double now_s(void)
 {
@@ -91,6 +91,33 @@ static int inits_in(const char *procs)
         return n;
 }
 
+/* "PID STATE" of each process of a cgroup, for a failure's message. */
+static char *describe(const char *procs)
+{
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+        for (const char *p = procs; f && p && *p;) {
+                char *end;
+                long v = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                char path[64], *st = NULL;
+                snprintf(path, sizeof(path), "/proc/%ld/stat", v);
+                const char *state = "?";
+                if (read_file(path, &st, NULL) == 0 && strrchr(st, ')'))
+                        state = strrchr(st, ')') + 2;
+                fprintf(f, "[%ld %.1s] ", v, state);
+                free(st);
+                p = end;
+                while (*p == '\n')
+                        p++;
+        }
+        if (f)
+                fclose(f);
+        return out;
+}
+
 /* The invariants; the number of runs.  `healed`: a check ran since the round (so a start or
  * create killed halfway has been undone). */
 static int assert_invariants(bool healed, int round)
@@ -123,9 +150,17 @@ static int assert_invariants(bool healed, int round)
                                 if (strcmp(bl_record_get(bl_record_list_get(list, i), "name"), name) == 0)
                                         m = bl_record_list_get(list, i);
                         ck_assert_msg(m, "round %d: %s runs (cgroup populated) without a manifest", round, name);
+                        if (healed && inits_in(procs) == 1 && strcmp(bl_record_get(m, "state"), "running") != 0) {
+                                /* what check did to it, for the failure's message */
+                                char *cmd = bl_asprintf("grep ' %s' %s/check.log | tail -n 8 >&2; cat %s/containers/%s/manifest.copy >&2", name, root,
+                                                        root, name);
+                                if (system(cmd) < 0)
+                                        perror("system");
+                                free(cmd);
+                        }
                         if (healed && inits_in(procs) == 1) {
-                                ck_assert_msg(strcmp(bl_record_get(m, "state"), "running") == 0, "round %d: %s runs, manifest says %s", round,
-                                              name, bl_record_get(m, "state"));
+                                ck_assert_msg(strcmp(bl_record_get(m, "state"), "running") == 0, "round %d: %s runs (%s), manifest says %s (pid %s)",
+                                              round, name, describe(procs), bl_record_get(m, "state"), bl_record_get(m, "pid"));
                                 ck_assert_msg(pid_in(procs, atol(bl_record_get(m, "pid"))), "round %d: %s: the recorded init %s is not the live one",
                                               round, name, bl_record_get(m, "pid"));
                         }
@@ -199,7 +234,10 @@ START_TEST(test_chaos)
                 pid_t pids[CLIS];
                 int kill_ms[CLIS];
                 for (int i = 0; i < CLIS; i++) {
-                        pids[i] = spawn_random(&seed);
+                        /* a list and a check in every round, beside the random verbs */
+                        char *list[] = { (char *) "container", (char *) "list", (char *) "--all", NULL };
+                        char *check[] = { (char *) "check", NULL };
+                        pids[i] = i == 0 ? cli_spawn(NULL, NULL, list) : i == 1 ? cli_spawn(NULL, NULL, check) : spawn_random(&seed);
                         /* a third of them die at a random moment */
                         kill_ms[i] = rand_r(&seed) % 3 == 0 ? (int) (rand_r(&seed) % 1500) : -1;
                 }
