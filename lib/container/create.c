@@ -177,6 +177,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 r = bl_err(ctx, errno, "container \"%s\": %m", name);
                 goto fail;
         }
+        bl_fault("container-create-renamed");
         {
                 _cleanup_unlock_ int lock = -1;
                 if ((r = store_lock(ctx, &lock)) < 0)

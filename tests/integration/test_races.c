@@ -103,6 +103,20 @@ static char *manifest_of(const char *name)
         return bl_asprintf("%s/manifeste/containers/%s.manifest", root, name);
 }
 
+/* A restart while the container's creator is between its copy and its last
+ * save: refused, and the create completes with the one run recorded. */
+START_TEST(test_restart_raced_with_create)
+{
+        char *args[] = { (char *) "container", (char *) "create", (char *) "-i", (char *) "base", (char *) "-c", (char *) "bltrd",
+                         (char *) "-p", (char *) "sleep", (char *) "1000", NULL };
+        pid_t creator = cli_paused("container-create-renamed", args);
+        ck_assert_int_eq(bl_container_restart(ctx, "bltrd", 1), -EBUSY);
+        kill(creator, SIGCONT);
+        ck_assert_int_eq(cli_wait(creator), 0);
+        assert_running("bltrd");
+}
+END_TEST
+
 /* A running container whose manifest is lost: check never deletes its disk;
  * without a copy it keeps and reports it, with one it rebuilds the store. */
 START_TEST(test_check_keeps_running_without_manifest)
@@ -468,6 +482,7 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_stop_raced_by_start);
         tcase_add_test(tc, test_remove_raced_by_start);
         tcase_add_test(tc, test_restart_raced_by_start);
+        tcase_add_test(tc, test_restart_raced_with_create);
         tcase_add_test(tc, test_check_keeps_running_without_manifest);
         tcase_add_test(tc, test_corrupt_manifest_keeps_address);
         tcase_add_test(tc, test_check_staging_dotted_name);
