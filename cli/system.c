@@ -44,7 +44,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 
 static const char *cron_dir(void)
 {
-        const char *d = getenv("BALEINE_CRON_DIR");
+        const char *d = secure_getenv("BALEINE_CRON_DIR");
         return d && *d ? d : "/etc/cron.d";
 }
 

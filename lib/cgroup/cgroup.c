@@ -146,7 +146,7 @@ int cgroup_detect(bl_ctx *ctx, const char *fsroot, struct cg_host *ret)
 {
         struct cg_host h = { .version = _CG_VERSION_INVALID };
         if (!fsroot)
-                fsroot = getenv("BALEINE_CGROUP_ROOT");
+                fsroot = bl_test_knob("BALEINE_CGROUP_ROOT");
         if (!fsroot || !*fsroot)
                 fsroot = "/sys/fs/cgroup";
         snprintf(h.fsroot, sizeof(h.fsroot), "%s", fsroot);

@@ -81,9 +81,9 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         }
         if (finished && started && finished - started >= RUN_RESET)
                 failures = 0;
-        /* BALEINE_BACKOFF_BASE (seconds) shortens the wait, for tests */
+        /* BALEINE_BACKOFF_BASE (seconds) shortens the wait, in test builds */
         uint64_t base = BACKOFF_BASE;
-        const char *b = getenv("BALEINE_BACKOFF_BASE");
+        const char *b = bl_test_knob("BALEINE_BACKOFF_BASE");
         if (b)
                 bl_parse_u64(b, &base);
         uint64_t delay = failures ? base << (failures > 6 ? 6 : failures - 1) : 0;

@@ -164,8 +164,8 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 spec.log_fd = log_fd;
                 spec.log_old_fd = old_fd;
                 spec.log_max = LOG_MAX_DEFAULT;
-                /* BALEINE_LOG_MAX (bytes) changes where console.log rotates */
-                const char *lm = getenv("BALEINE_LOG_MAX");
+                /* BALEINE_LOG_MAX (bytes) changes where console.log rotates, in test builds */
+                const char *lm = bl_test_knob("BALEINE_LOG_MAX");
                 uint64_t v;
                 if (lm && bl_parse_u64(lm, &v) == 0 && v >= 1024)
                         spec.log_max = v;

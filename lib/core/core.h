@@ -65,6 +65,8 @@ void bl_trace(bl_ctx *ctx, const char *step);
  * `step`, the process is killed with SIGKILL right there; when BALEINE_PAUSE
  * does, it stops itself (SIGSTOP) so a test can race it, then SIGCONT it. */
 void bl_fault(const char *step);
+/* The value of a BALEINE_* test knob: NULL unless built with -Dtest_knobs=true. */
+const char *bl_test_knob(const char *name);
 
 /* strings */
 char *bl_strdup(const char *s);

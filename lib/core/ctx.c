@@ -152,17 +152,24 @@ void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total)
                 ctx->progress_fn(ctx->progress_data, what, done, total);
 }
 
-void bl_fault(const char *step)
+const char *bl_test_knob(const char *name)
 {
 #if BL_TEST_KNOBS
-        /* test builds only: a shipped library takes no orders from the environment */
-        const char *f = secure_getenv("BALEINE_FAULT");
+        /* secure_getenv: a setuid caller's environment never steers it */
+        return secure_getenv(name);
+#else
+        /* a shipped library takes no orders from the environment */
+        (void) name;
+        return NULL;
+#endif
+}
+
+void bl_fault(const char *step)
+{
+        const char *f = bl_test_knob("BALEINE_FAULT");
         if (f && strcmp(f, step) == 0)
                 raise(SIGKILL);
-        const char *p = secure_getenv("BALEINE_PAUSE");
+        const char *p = bl_test_knob("BALEINE_PAUSE");
         if (p && strcmp(p, step) == 0)
                 raise(SIGSTOP);
-#else
-        (void) step;
-#endif
 }
