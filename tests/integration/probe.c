@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int report(long r)
@@ -174,6 +175,127 @@ static int exe_watch(double secs, const char *final)
         return 0;
 }
 
+/* The first mapping of `exe` in pid's address space, 0 if none. */
+static unsigned long exe_mapping(int pid, const char *exe)
+{
+        char path[64], line[1024];
+        snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+        FILE *f = fopen(path, "re");
+        unsigned long start = 0;
+        while (f && fgets(line, sizeof(line), f)) {
+                char *name = strchr(line, '/');
+                if (!name)
+                        continue;
+                name[strcspn(name, "\n")] = 0;
+                if (strcmp(name, exe) == 0) {
+                        start = strtoul(line, NULL, 16);
+                        break;
+                }
+        }
+        if (f)
+                fclose(f);
+        return start;
+}
+
+#define SEALS_NEEDED 0xf /* F_SEAL_SEAL | SHRINK | GROW | WRITE */
+
+/* A stopped tracee: what its exe is, whether that file opens for writing
+ * or unsealed, whether its program's memory reads.  Prints a line for each
+ * finding; returns 1 for the final program, 2 for the sealed copy, 0 else. */
+static int inspect_traced(int pid, const char *final)
+{
+        char path[64], exe[512];
+        if (exe_of(pid, exe, sizeof(exe)) < 0)
+                return -1;
+        if (strcmp(exe, final) == 0)
+                return 1;
+        bool sealed_copy = strncmp(exe, "/memfd:baleine-init", 19) == 0;
+        if (!sealed_copy)
+                printf("EXE-HOST %s\n", exe);
+        snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+        int w = open(path, O_WRONLY | O_CLOEXEC);
+        if (w >= 0) {
+                printf("EXE-WRITABLE %s\n", exe);
+                close(w);
+        }
+        int r = open(path, O_RDONLY | O_CLOEXEC);
+        if (r >= 0) {
+                char t[512];
+                fd_target(r, t, sizeof(t));
+                int seals = fcntl(r, F_GET_SEALS);
+                if (strncmp(t, "/memfd:baleine-init", 19) != 0)
+                        printf("EXE-OPENED-HOST %s\n", t);
+                else if (seals < 0 || (seals & SEALS_NEEDED) != SEALS_NEEDED)
+                        printf("EXE-UNSEALED %s %d\n", t, seals);
+                close(r);
+        }
+        unsigned long at = exe_mapping(pid, exe);
+        snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+        int m = open(path, O_RDONLY | O_CLOEXEC);
+        char head[4];
+        if (m >= 0 && at && pread(m, head, 4, (off_t) at) == 4 && memcmp(head, "\177ELF", 4) == 0 && !sealed_copy)
+                printf("MEM-HOST-READ %s\n", exe);
+        if (m >= 0)
+                close(m);
+        return sealed_copy ? 2 : 0;
+}
+
+static int read_last_pid(void)
+{
+        char b[16] = "";
+        int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                if (read(fd, b, sizeof(b) - 1) < 0)
+                        b[0] = 0;
+                close(fd);
+        }
+        return atoi(b);
+}
+
+/* The attacker with CAP_SYS_PTRACE: seizes each process as soon as its pid
+ * exists (the next pids of this namespace, asked for in a tight loop),
+ * stops it and looks at its exe and memory.  Until /tmp/blt-stop appears,
+ * for at most `secs`. */
+static int ptrace_watch(double secs, const char *final)
+{
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        int seized = 0, sealed = 0, finals = 0, other = 0, done_upto = getpid();
+        double end = now_s() + secs, stop_at = 0;
+        for (long spin = 0; now_s() < end && (!stop_at || now_s() < stop_at); spin++) {
+                if (!stop_at && (spin & 1023) == 0 && access("/tmp/blt-stop", F_OK) == 0)
+                        stop_at = now_s() + 1;
+                int last = read_last_pid();
+                if (last <= 0) {
+                        printf("NO-NS-LAST-PID\n");
+                        return 1;
+                }
+                for (int pid = done_upto + 1; pid <= last + 2; pid++) {
+                        if (pid == getpid())
+                                continue;
+                        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) {
+                                /* gone already, or not yet there */
+                                if (pid <= last && kill(pid, 0) < 0)
+                                        done_upto = pid;
+                                continue;
+                        }
+                        int st;
+                        ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+                        if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+                                seized++;
+                                int k = inspect_traced(pid, final);
+                                finals += k == 1;
+                                sealed += k == 2;
+                                other += k == 0;
+                        }
+                        ptrace(PTRACE_DETACH, pid, 0, 0);
+                        if (pid > done_upto)
+                                done_upto = pid;
+                }
+        }
+        printf("SEIZED %d SEALED %d FINAL %d OTHER %d\n", seized, sealed, finals, other);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2)
@@ -249,6 +371,8 @@ int main(int argc, char **argv)
                 clock_gettime(CLOCK_REALTIME, &ts);
                 return report(clock_settime(CLOCK_REALTIME, &ts));
         }
+        if (!strcmp(t, "ptrace-watch") && argc == 4)
+                return ptrace_watch(atof(argv[2]), argv[3]);
         if (!strcmp(t, "exe-watch") && argc == 4)
                 return exe_watch(atof(argv[2]), argv[3]);
         if (!strcmp(t, "reopen") && argc == 3) {
