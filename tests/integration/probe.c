@@ -199,8 +199,47 @@ static unsigned long exe_mapping(int pid, const char *exe)
 
 #define SEALS_NEEDED 0xf /* F_SEAL_SEAL | SHRINK | GROW | WRITE */
 
+/* Fields of /proc/PID/status: capability sets (hex), NoNewPrivs, Seccomp. */
+struct confinement {
+        unsigned long long prm, eff, bnd;
+        int nnp, seccomp;
+};
+
+static int confinement_of(const char *pid, struct confinement *c)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%s/status", pid);
+        FILE *f = fopen(path, "re");
+        int n = 0;
+        while (f && fgets(line, sizeof(line), f))
+                n += sscanf(line, "CapPrm: %llx", &c->prm) + sscanf(line, "CapEff: %llx", &c->eff) +
+                     sscanf(line, "CapBnd: %llx", &c->bnd) + sscanf(line, "NoNewPrivs: %d", &c->nnp) +
+                     sscanf(line, "Seccomp: %d", &c->seccomp);
+        if (f)
+                fclose(f);
+        return n == 5 ? 0 : -1;
+}
+
+/* A process of the container that holds more than the container's own
+ * confinement (the watcher's): what a tracer could borrow from it. */
+static void check_confined(int pid)
+{
+        char p[16];
+        struct confinement own, it;
+        snprintf(p, sizeof(p), "%d", pid);
+        if (confinement_of("self", &own) < 0 || confinement_of(p, &it) < 0) {
+                printf("STATUS-UNREAD %d\n", pid);
+                return;
+        }
+        if ((it.prm & ~own.prm) || (it.eff & ~own.prm) || (it.bnd & ~own.bnd))
+                printf("CAPS-BEYOND %llx %llx %llx\n", it.prm, it.eff, it.bnd);
+        if (it.nnp < own.nnp || it.seccomp < own.seccomp)
+                printf("UNFILTERED nnp=%d seccomp=%d\n", it.nnp, it.seccomp);
+}
+
 /* A stopped tracee: what its exe is, whether that file opens for writing
- * or unsealed, whether its program's memory reads.  Prints a line for each
+ * or unsealed, whether its program's memory reads, whether it holds more
+ * than the container.  Prints a line for each
  * finding; returns 1 for the final program, 2 for the sealed copy, 0 else. */
 static int inspect_traced(int pid, const char *final)
 {
@@ -212,6 +251,7 @@ static int inspect_traced(int pid, const char *final)
         bool sealed_copy = strncmp(exe, "/memfd:baleine-init", 19) == 0;
         if (!sealed_copy)
                 printf("EXE-HOST %s\n", exe);
+        check_confined(pid);
         snprintf(path, sizeof(path), "/proc/%d/exe", pid);
         int w = open(path, O_WRONLY | O_CLOEXEC);
         if (w >= 0) {

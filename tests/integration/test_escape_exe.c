@@ -148,7 +148,8 @@ END_TEST
 /* (a') the same attacker given CAP_SYS_PTRACE (no user namespace): it
  * seizes every new process of the container as soon as its pid exists,
  * stops it, and must find only the sealed copy or the final program: never
- * a host file of baleine as its exe, nor the host program's memory. */
+ * a host file of baleine as its exe, nor the host program's memory, nor
+ * capabilities or a missing filter it could borrow by injecting code. */
 START_TEST(test_exec_entering_process_ptrace)
 {
         ck_assert_msg(path_exists(probe_path()), "the probe %s is missing", probe_path());
@@ -191,6 +192,9 @@ START_TEST(test_exec_entering_process_ptrace)
         ck_assert_msg(!strstr(out, "MEM-HOST-READ"), "host program memory read:\n%.600s", out);
         ck_assert_msg(!strstr(out, "-WRITABLE"), "an exe opened for writing:\n%.600s", out);
         ck_assert_msg(!strstr(out, "EXE-UNSEALED"), "an exe not sealed:\n%.600s", out);
+        /* born confined: nothing to borrow from it */
+        ck_assert_msg(!strstr(out, "CAPS-BEYOND") && !strstr(out, "UNFILTERED") && !strstr(out, "STATUS-UNREAD"),
+                      "an entering process held more than the container:\n%.600s", out);
         ck_assert_int_eq(other, 0);
         free(out);
         hash_all(after);
