@@ -90,7 +90,7 @@ bool bl_has_err(const bl_ctx *ctx)
         return ctx->errmsg[0] != 0;
 }
 
-static void set_msg(bl_ctx *ctx, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void set_msg(bl_ctx *ctx, const char *fmt, va_list ap)
 {
         vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
         /* one line, always */

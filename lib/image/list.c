@@ -9,7 +9,7 @@ int image_load(bl_ctx *ctx, const char *name, bl_record **ret)
         int r = bl_name_check(ctx, "image", name);
         if (r < 0)
                 return r;
-        bl_record *rec;
+        bl_record *rec = NULL;
         r = manifest_load(ctx, KIND_IMAGES, name, &rec);
         if (r < 0)
                 return r;
@@ -56,7 +56,7 @@ BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
 BL_EXPORT int bl_image_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 {
         bl_clear(ctx);
-        bl_record *rec;
+        bl_record *rec = NULL;
         int r = image_load(ctx, name, &rec);
         if (r < 0)
                 return r;

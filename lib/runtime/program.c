@@ -150,11 +150,9 @@ _Noreturn void program_exec(const struct run_program *prog, int report_fd, int i
         if (sec.seccomp && !sec.privileged) {
                 filter = sec.filter;
                 if (!filter) {
-                        int r = seccomp_prepare(sec.caps, &compiled);
-                        if (r < 0) {
-                                snprintf(err, sizeof(err), "seccomp: cannot compile the filter: %s", strerror(-r));
+                        int r = seccomp_prepare(sec.caps, &compiled, err, sizeof(err));
+                        if (r < 0)
                                 report_and_exit(report_fd, -r, 126, err);
-                        }
                         filter = &compiled;
                 }
         }

@@ -142,8 +142,9 @@ int capset_mask(uint64_t eff, uint64_t perm, uint64_t inh);
 uint64_t caps_current(void);
 int drop_bounding(uint64_t keep);
 /* security.c: the default filter for `caps`, compiled to BPF by the
- * library (the static init loads it as it is); ret->filter is malloc'ed. */
-int seccomp_prepare(uint64_t caps, struct sock_fprog *ret);
+ * library (the static init loads it as it is); ret->filter is malloc'ed.
+ * On failure, why in err (NULL: not wanted). */
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t errlen);
 /* Drops every capability (the init). */
 void security_drop_all(void);
 /* Docker's default capability mask */

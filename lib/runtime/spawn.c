@@ -59,7 +59,7 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         /* while the parent sets up cgroup and network: compile the filter
          * (should it fail, program_exec tries again and reports) */
         struct sock_fprog filter = { 0 };
-        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter) == 0;
+        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter, NULL, 0) == 0;
         if (recv_fd(sock, &go, &root_fd) < 0)
                 _exit(125);
         prctl(PR_SET_PDEATHSIG, 0);

@@ -12,6 +12,7 @@ Suite *suite_check(void);
 Suite *suite_security(void);
 Suite *suite_images(void);
 Suite *suite_escape_exe(void);
+Suite *suite_confinement(void);
 
 int main(int argc, char **argv)
 {
@@ -27,6 +28,7 @@ int main(int argc, char **argv)
                 { "lifecycle", suite_lifecycle }, { "limits", suite_limits }, { "network", suite_network },
                 { "check", suite_check }, { "security", suite_security }, { "images", suite_images },
                 { "escape_exe", suite_escape_exe },
+                { "confinement", suite_confinement },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -6,6 +6,12 @@
 
 #include "helpers.h"
 
+/* An attack that could not be tried is a failure, never a pass. */
+static void require_probe(void)
+{
+        ck_assert_msg(path_exists(probe_path()), "the probe %s is missing: nothing was tried", probe_path());
+}
+
 /* Runs the probe `what` in a new container; its one-line verdict. */
 static char *probe(const char *name, const char *what, bool privileged)
 {
@@ -38,8 +44,7 @@ static void denied(const char *what)
 
 START_TEST(test_defaults_deny)
 {
-        if (!path_exists(probe_path()))
-                return;
+        require_probe();
         static const char *const attempts[] = {
                 "mount", "module", "reboot", "keyctl", "bpf", "userns", "ptrace1", "init-fds",
                 "sysrq", "kcore", "blockdev", "chroot-escape", "settime",
@@ -51,8 +56,7 @@ END_TEST
 
 START_TEST(test_privileged_differs)
 {
-        if (!path_exists(probe_path()))
-                return;
+        require_probe();
         /* privileged: mounting works inside (its own mount namespace) */
         char *out = probe("bltpriv", "mount", true);
         ck_assert_msg(strncmp(out, "ALLOWED", 7) == 0, "privileged mount: %s", out);
@@ -97,8 +101,7 @@ END_TEST
 
 START_TEST(test_setuid_does_not_regain)
 {
-        if (!path_exists(probe_path()))
-                return;
+        require_probe();
         char *suid = bl_asprintf("%s/probe-suid", root), *cmd = bl_asprintf("cp %s %s && chmod 4755 %s", probe_path(), suid, suid);
         ck_assert_int_eq(system(cmd), 0);
         bl_image_config *ic;
@@ -166,7 +169,8 @@ START_TEST(test_userns)
         free(made);
         free(inside);
         /* the denied operations stay denied */
-        if (path_exists(probe_path())) {
+        require_probe();
+        {
                 static const char *const attempts[] = { "mount", "module", "keyctl", "sysrq", "blockdev", "userns" };
                 for (size_t i = 0; i < ARRAY_SIZE(attempts); i++) {
                         bl_container_config *c;
