@@ -75,9 +75,8 @@ int exec_sealed(int init_fd, char **argv)
         return -errno;
 }
 
-/* The join_params message in a memfd, its read offset at 0. */
-static int write_params(const struct run_program *prog, const struct run_security *sec, const struct sock_fprog *filter,
-                        int report_fd)
+int join_message(const struct run_program *prog, const struct run_security *sec, const struct sock_fprog *filter,
+                 int report_fd)
 {
         struct join_params h = {
                 .magic = JOIN_MAGIC, .report_fd = report_fd, .go_fd = prog->go_fd, .pty_slave = prog->pty_slave,
@@ -156,7 +155,7 @@ _Noreturn void program_exec(const struct run_program *prog, int report_fd, int i
                         filter = &compiled;
                 }
         }
-        int params = write_params(prog, &sec, filter, report_fd);
+        int params = join_message(prog, &sec, filter, report_fd);
         if (params < 0) {
                 snprintf(err, sizeof(err), "cannot pass its parameters to baleine-init: %s", strerror(-params));
                 report_and_exit(report_fd, -params, 126, err);

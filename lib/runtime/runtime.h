@@ -126,6 +126,10 @@ struct join_params {
         uint32_t argc, envc;
         /* then the filter; then NUL-ended strings: workdir, argv..., env... */
 };
+/* program.c: the message for the program (its user resolved in sec,
+ * filter NULL for none) in a close-on-exec memfd; -errno on failure. */
+int join_message(const struct run_program *prog, const struct run_security *sec, const struct sock_fprog *filter,
+                 int report_fd);
 /* join.c, in the static init only */
 _Noreturn void join_run(int params_fd);
 /* relay.c: the caller's stdio (caller[]) to and from the program's pipes
