@@ -296,28 +296,42 @@ static int read_last_pid(void)
  * exists (the next pids of this namespace, asked for in a tight loop),
  * stops it and looks at its exe and memory.  Until /tmp/blt-stop appears,
  * for at most `secs`. */
+#define WATCH_PIDS 4096 /* a fresh pid namespace: its pids stay small */
+
 static int ptrace_watch(double secs, const char *final)
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
-        int seized = 0, sealed = 0, finals = 0, other = 0, done_upto = getpid();
+        /* per pid: handled, and since when it is missing though allocated
+         * (ns_last_pid moves before the new task can be found: not gone yet) */
+        static bool handled[WATCH_PIDS];
+        static double missing_since[WATCH_PIDS];
+        int seized = 0, sealed = 0, finals = 0, other = 0, lowest = getpid() + 1;
         double end = now_s() + secs, stop_at = 0;
         for (long spin = 0; now_s() < end && (!stop_at || now_s() < stop_at); spin++) {
                 if (!stop_at && (spin & 1023) == 0 && access("/tmp/blt-stop", F_OK) == 0)
                         stop_at = now_s() + 1;
                 int last = read_last_pid();
-                if (last <= 0) {
-                        printf("NO-NS-LAST-PID\n");
+                if (last <= 0 || last + 2 >= WATCH_PIDS) {
+                        printf("NO-NS-LAST-PID %d\n", last);
                         return 1;
                 }
-                for (int pid = done_upto + 1; pid <= last + 2; pid++) {
-                        if (pid == getpid())
+                while (lowest <= last && handled[lowest])
+                        lowest++;
+                for (int pid = lowest; pid <= last + 2; pid++) {
+                        if (handled[pid] || pid == getpid())
                                 continue;
                         if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) {
-                                /* gone already, or not yet there */
-                                if (pid <= last && kill(pid, 0) < 0)
-                                        done_upto = pid;
+                                /* not there yet, being born, or gone: given up
+                                 * once missing for a while though allocated */
+                                if (pid > last || kill(pid, 0) == 0)
+                                        continue;
+                                if (!missing_since[pid])
+                                        missing_since[pid] = now_s();
+                                else if (now_s() - missing_since[pid] > 0.5)
+                                        handled[pid] = true;
                                 continue;
                         }
+                        handled[pid] = true;
                         int st;
                         ptrace(PTRACE_INTERRUPT, pid, 0, 0);
                         if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
@@ -328,14 +342,11 @@ static int ptrace_watch(double secs, const char *final)
                                 other += k == 0;
                         }
                         ptrace(PTRACE_DETACH, pid, 0, 0);
-                        if (pid > done_upto)
-                                done_upto = pid;
                 }
         }
         printf("SEIZED %d SEALED %d FINAL %d OTHER %d\n", seized, sealed, finals, other);
         return 0;
 }
-
 
 /* ---- confinement probes (devices, seccomp): one block, one entry point ----
  * Each runs as root inside a default container and prints the verdict. */
