@@ -94,6 +94,8 @@ int write_file_inplace(const char *path, const char *data, size_t len);
 int write_string(const char *path, const char *s);
 int read_line(const char *path, char **ret);
 uint64_t dir_usage(const char *path);
+/* The same, and how many entries the tree holds (itself included). */
+uint64_t dir_usage_count(const char *path, uint64_t *ret_count);
 bool path_exists(const char *path);
 
 /* run.c: runs argv with fork/exec, stdout to `out_fd` (-1: /dev/null),

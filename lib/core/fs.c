@@ -160,19 +160,28 @@ int read_line(const char *path, char **ret)
         return 0;
 }
 
-static uint64_t usage_total;
+/* nftw passes no context to its callback: one sum per thread */
+static _Thread_local uint64_t usage_total, usage_count;
 static int usage_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         (void) path; (void) flag; (void) ftw;
         usage_total += (uint64_t) st->st_blocks * 512;
+        usage_count++;
         return 0;
+}
+
+uint64_t dir_usage_count(const char *path, uint64_t *ret_count)
+{
+        usage_total = usage_count = 0;
+        nftw(path, usage_entry, 16, FTW_PHYS);
+        if (ret_count)
+                *ret_count = usage_count;
+        return usage_total;
 }
 
 uint64_t dir_usage(const char *path)
 {
-        usage_total = 0;
-        nftw(path, usage_entry, 16, FTW_PHYS);
-        return usage_total;
+        return dir_usage_count(path, NULL);
 }
 
 bool path_exists(const char *path)

@@ -133,19 +133,19 @@ int record_list_push(bl_record_list *list, bl_record *rec)
         return 0;
 }
 
-static const char *sort_key;
-static int cmp_records(const void *a, const void *b)
+/* The key travels with the call (qsort_r), not in a global: two threads
+ * sort two lists at once. */
+static int cmp_records(const void *a, const void *b, void *key)
 {
-        const char *x = bl_record_get(*(bl_record *const *) a, sort_key);
-        const char *y = bl_record_get(*(bl_record *const *) b, sort_key);
+        const char *x = bl_record_get(*(bl_record *const *) a, key);
+        const char *y = bl_record_get(*(bl_record *const *) b, key);
         return strcmp(x ? x : "", y ? y : "");
 }
 
 void record_list_sort(bl_record_list *list, const char *key)
 {
-        sort_key = key;
         if (list->n > 1)
-                qsort(list->items, list->n, sizeof(*list->items), cmp_records);
+                qsort_r(list->items, list->n, sizeof(*list->items), cmp_records, (void *) key);
 }
 
 BL_EXPORT size_t bl_record_list_count(const bl_record_list *list)

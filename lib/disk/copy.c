@@ -8,9 +8,11 @@
 
 #define CHUNK (8u << 20)
 
+#define BUF (1u << 16)
+
 static int copy_range(int in, int out, off_t start, off_t end, bool *use_cfr)
 {
-        static char buf[1 << 16];
+        _cleanup_free_ char *buf = NULL; /* per call: copies run in several threads */
         off_t pos = start;
         while (pos < end) {
                 size_t want = (size_t) (end - pos) > CHUNK ? CHUNK : (size_t) (end - pos);
@@ -27,8 +29,10 @@ static int copy_range(int in, int out, off_t start, off_t end, bool *use_cfr)
                                 return -errno;
                         *use_cfr = false;
                 }
-                if (want > sizeof(buf))
-                        want = sizeof(buf);
+                if (!buf && !(buf = malloc(BUF)))
+                        return -ENOMEM;
+                if (want > BUF)
+                        want = BUF;
                 ssize_t n = pread(in, buf, want, pos);
                 if (n < 0)
                         return -errno;

@@ -31,7 +31,7 @@ static int fill_staging(bl_ctx *ctx, const char *dir, const bl_image_config *cfg
                 r = staging_from_dir(ctx, dir, cfg->source_arg);
                 break;
         case BL_IMAGE_SOURCE_TAR:
-                r = staging_from_tar(ctx, dir, cfg->source_arg);
+                r = staging_from_tar(ctx, dir, cfg->source_arg, cfg->size);
                 break;
         case BL_IMAGE_SOURCE_DEBOOTSTRAP:
                 r = staging_debootstrap(ctx, dir, cfg->source_arg, cfg->deb_include, cfg->deb_mirror);
@@ -167,19 +167,26 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
                 return r;
         bl_fault("image-create-reserved");
 
-        _cleanup_free_ char *staging = store_path(ctx, "tmp/image-%s.XXXXXX", name);
+        /* the staging tree sits in a 0700 folder: what a source puts in it
+         * (set-id files, device nodes) is out of other users' reach */
+        _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
+        _cleanup_free_ char *staging = work ? bl_asprintf("%s/rootfs", work) : NULL;
         _cleanup_record_ bl_record *config = record_new();
         bool made = false;
         if (!staging || !config) {
                 r = -ENOMEM;
                 goto fail;
         }
-        if (!mkdtemp(staging)) {
+        if (!mkdtemp(work)) {
                 r = bl_err(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
                 goto fail;
         }
         made = true;
-        chmod(staging, 0755);
+        sprintf(staging, "%s/rootfs", work);
+        if (mkdir(staging, 0755) < 0 || chmod(staging, 0755) < 0) {
+                r = bl_err(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
+                goto fail;
+        }
         if ((r = fill_staging(ctx, staging, cfg)) < 0)
                 goto fail;
         bl_fault("image-create-staged");
@@ -191,12 +198,12 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
         }
         if ((r = image_commit_staging(ctx, name, staging, cfg->size, source_names[cfg->source], config)) < 0)
                 goto fail;
-        rm_rf(staging);
+        rm_rf(work);
         return 0;
 
 fail:
         if (made)
-                rm_rf(staging);
+                rm_rf(work);
         image_unreserve(ctx, name);
         return r < 0 ? r : -EIO;
 }

@@ -22,18 +22,28 @@ int digest_buffer(const void *data, size_t len, char out[72])
         return 0;
 }
 
-/* SHA-256 of what `next` yields (bytes > 0, then 0 at the end, < 0 on error). */
-static int digest_stream(ssize_t (*next)(void *src, char *buf, size_t n), void *src, char out[72])
+/* SHA-256 of what `next` yields (bytes > 0, then 0 at the end, < 0 on
+ * error); -EFBIG past `max` bytes (0: no bound). */
+static int digest_stream(ssize_t (*next)(void *src, char *buf, size_t n), void *src, uint64_t max, char out[72])
 {
-        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        enum { BUF = 1 << 16 };
+        /* the caller's own buffer: two threads hash at once */
+        _cleanup_free_ char *buf = malloc(BUF);
+        EVP_MD_CTX *c = buf ? EVP_MD_CTX_new() : NULL;
         if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
                 EVP_MD_CTX_free(c);
                 return -ENOMEM;
         }
-        static char buf[1 << 16];
         ssize_t k;
-        while ((k = next(src, buf, sizeof(buf))) > 0)
+        uint64_t total = 0;
+        while ((k = next(src, buf, BUF)) > 0) {
+                total += (uint64_t) k;
+                if (max && total > max) {
+                        EVP_MD_CTX_free(c);
+                        return -EFBIG;
+                }
                 EVP_DigestUpdate(c, buf, (size_t) k);
+        }
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned n = 0;
         EVP_DigestFinal_ex(c, md, &n);
@@ -59,11 +69,15 @@ int digest_file(const char *path, char out[72])
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        return digest_stream(next_from_fd, &fd, out);
+        return digest_stream(next_from_fd, &fd, 0, out);
 }
 
-/* The digest of a layer's tar once decompressed (its diff_id). */
 int digest_uncompressed(const char *path, char out[72])
+{
+        return digest_uncompressed_max(path, 0, out);
+}
+
+int digest_uncompressed_max(const char *path, uint64_t max, char out[72])
 {
         struct archive *a = archive_read_new();
         if (!a)
@@ -72,9 +86,10 @@ int digest_uncompressed(const char *path, char out[72])
         archive_read_support_format_raw(a);
         struct archive_entry *e;
         int r = -EBADMSG;
-        if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK &&
-            digest_stream(next_from_archive, a, out) == 0)
-                r = 0;
+        if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+                int k = digest_stream(next_from_archive, a, max, out);
+                r = k == -EFBIG ? -EFBIG : k < 0 ? -EBADMSG : 0;
+        }
         archive_read_free(a);
         return r;
 }

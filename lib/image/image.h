@@ -20,7 +20,8 @@ struct bl_image_config {
 int staging_skeleton(bl_ctx *ctx, const char *dir);
 int staging_busybox(bl_ctx *ctx, const char *dir);
 int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src);
-int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball);
+/* A rootfs tarball as one layer, its content bounded by `size` (0: see extract_init). */
+int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball, uint64_t size);
 int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const char *include, const char *mirror);
 /* A host program and the shared libraries ldd names for it. */
 int staging_add_program(bl_ctx *ctx, const char *dir, const char *program);
@@ -38,13 +39,16 @@ int lazylibs_check(bl_ctx *ctx, const char *what);
 int digest_buffer(const void *data, size_t len, char out[72]);
 int digest_file(const char *path, char out[72]);
 int digest_uncompressed(const char *path, char out[72]);
+/* The same, -EFBIG once the decompressed bytes pass `max` (0: no bound):
+ * a small layer that expands without end costs no more than the limit. */
+int digest_uncompressed_max(const char *path, uint64_t max, char out[72]);
 
-/* layers.c: applies one layer tar (any compression) onto root: whiteouts
- * delete from the layers below, then entries are extracted beneath root. */
-int layer_apply(bl_ctx *ctx, const char *root, const char *layer, const char *what);
-/* Copies the current entry's data from one archive to another; ARCHIVE_EOF when whole. */
 struct archive;
-int archive_pump_data(struct archive *in, struct archive *out);
+struct archive_entry;
+struct extract;
+/* layers.c: applies one layer tar (any compression) beneath x->rootfd:
+ * whiteouts delete from the layers below, then entries are extracted. */
+int layer_apply(struct extract *x, const char *layer);
 /* Writes the tree `root` as an uncompressed tar at `out`. */
 int layer_write(bl_ctx *ctx, const char *root, const char *out);
 
@@ -64,3 +68,28 @@ int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_
 int image_load(bl_ctx *ctx, const char *name, bl_record **ret);
 /* ROOT/images/NAME.img */
 char *image_file(bl_ctx *ctx, const char *name);
+
+/* extract.c: archive entries written beneath a root folder's descriptor
+ * (never through a link of the image), counted against a limit. */
+struct extract {
+        bl_ctx *ctx;
+        int rootfd;
+        const char *what;       /* names the source in errors */
+        uint64_t limit;         /* bytes the content may take; 0: none */
+        const char *limit_why;  /* how the limit was chosen, for the error */
+        uint64_t used;
+        uint64_t entries, max_entries; /* inodes made, and their bound (0: none) */
+        bool keep_meta;         /* owners, modes, times, xattrs, links, nodes as the archive says;
+                                 * else only files (0600) and folders (0700) */
+};
+/* The limit is `size` when given, else half of what the state root's
+ * filesystem has free beyond a twentieth of its size; *ret_why says which.
+ * extract_init bounds the entries the same way: one per 4K of `size`, or
+ * half the free inodes beyond a twentieth. */
+uint64_t extract_limit(bl_ctx *ctx, uint64_t size, const char **ret_why);
+void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size);
+/* Counts bytes the content takes; -EFBIG with a message past the limit. */
+int extract_charge(struct extract *x, uint64_t bytes, const char *name);
+/* Writes the current entry of `a` at `path` (cleaned: relative, no "..")
+ * beneath x->rootfd, replacing what is there. */
+int extract_entry(struct extract *x, struct archive *a, struct archive_entry *e, const char *path);

@@ -7,8 +7,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <json-c/json.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/resolve.h"
 #include "image.h"
 #include "store/store.h"
 
@@ -63,6 +65,22 @@ static json_object *jget(json_object *o, const char *key)
         return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* dir/rel, when it stays inside dir: no "..", and no link of a layout
+ * folder leading out of it (an unpacked archive holds no link at all). */
+static char *confined(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
+{
+        _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, rel);
+        _cleanup_free_ char *real_dir = realpath(dir, NULL), *real = full ? realpath(full, NULL) : NULL;
+        if (!full || !real_dir)
+                return NULL;
+        size_t n = strlen(real_dir);
+        if (real && !(strncmp(real, real_dir, n) == 0 && real[n] == '/')) {
+                bl_err(ctx, EPERM, "%s: \"%s\" leads out of the archive through a link", what, rel);
+                return NULL;
+        }
+        return steal_ptr(&full);
+}
+
 /* A path named by the archive stays inside it. */
 static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
 {
@@ -70,7 +88,7 @@ static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *w
                 bl_err(ctx, EPERM, "%s: path \"%s\" leaves the archive", what, rel ? rel : "(none)");
                 return NULL;
         }
-        return bl_asprintf("%s/%s", dir, rel);
+        return confined(ctx, dir, rel, what);
 }
 
 static char *blob_path(bl_ctx *ctx, const char *dir, const char *digest, const char *what)
@@ -79,7 +97,8 @@ static char *blob_path(bl_ctx *ctx, const char *dir, const char *digest, const c
                 bl_err(ctx, EBADMSG, "%s: unsupported digest \"%s\"", what, digest ? digest : "(none)");
                 return NULL;
         }
-        return bl_asprintf("%s/blobs/sha256/%s", dir, digest + 7);
+        _cleanup_free_ char *rel = bl_asprintf("blobs/sha256/%s", digest + 7);
+        return rel ? confined(ctx, dir, rel, what) : NULL;
 }
 
 static bool tag_matches(const char *want, const char *have)
@@ -257,58 +276,60 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
         return r;
 }
 
-/* Unpacks an archive (docker-archive or OCI archive) into dir. */
-static int unpack(bl_ctx *ctx, const char *file, const char *dir, const char *what)
+/* Unpacks an archive (docker-archive or OCI archive) into dir: its files
+ * and folders only (an archive's links are never made, nor followed),
+ * beneath dir's descriptor, within the size limit. */
+static int unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size, const char *what)
 {
         struct stat fst;
         uint64_t archive_size = stat(file, &fst) == 0 ? (uint64_t) fst.st_size : 0;
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+        struct extract x;
+        extract_init(&x, ctx, dirfd, size);
+        x.what = what;
+        x.keep_meta = false;
         struct archive *a = archive_read_new();
-        struct archive *w = archive_write_disk_new();
+        if (!a)
+                return -ENOMEM;
         int r = 0, st;
         archive_read_support_filter_all(a);
         archive_read_support_format_tar(a);
         archive_read_support_format_gnutar(a);
-        archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
         if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
                 r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
                 goto out;
         }
         struct archive_entry *e;
         while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-                /* only files and folders: an archive's links are never followed */
                 int type = archive_entry_filetype(e);
-                if (type != AE_IFREG && type != AE_IFDIR)
+                if ((type != AE_IFREG && type != AE_IFDIR) || archive_entry_hardlink(e))
                         continue;
                 const char *name = archive_entry_pathname(e);
-                if (name[0] == '/' || strstr(name, "..")) {
+                _cleanup_free_ char *p = path_clean(name);
+                if (!p) {
                         r = bl_err(ctx, EPERM, "%s: entry \"%s\" leaves the archive", what, name);
                         goto out;
                 }
-                _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, name);
-                archive_entry_set_pathname(e, full);
-                archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
-                if (archive_write_header(w, e) != ARCHIVE_OK) {
-                        r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(w));
+                if (!*p)
+                        continue;
+                if ((r = extract_entry(&x, a, e, p)) < 0)
                         goto out;
-                }
-                if ((st = archive_pump_data(a, w)) != ARCHIVE_EOF) {
-                        r = bl_err(ctx, EIO, "%s: entry \"%s\": %s", what, name, archive_error_string(a));
-                        goto out;
-                }
-                archive_write_finish_entry(w);
                 bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), archive_size);
         }
         if (st != ARCHIVE_EOF)
                 r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
 out:
         archive_read_free(a);
-        archive_write_free(w);
         return r;
 }
 
-static int verify(bl_ctx *ctx, struct source *s, json_object *config, const char *what)
+static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t size, const char *what)
 {
         char got[72];
+        const char *why;
+        uint64_t limit = extract_limit(ctx, size, &why);
         if (*s->config_digest) {
                 if (digest_file(s->config_path, got) < 0 || strcmp(got, s->config_digest) != 0)
                         return bl_err(ctx, EBADMSG, "%s: config does not match its digest %s (tampered)", what, s->config_digest);
@@ -326,8 +347,15 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, const char
                         if (strcmp(got, l->digest) != 0)
                                 return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its digest (tampered)", what, i + 1, l->digest);
                 }
-                /* the uncompressed content must be what the config says */
-                if (digest_uncompressed(l->path, got) < 0)
+                /* the uncompressed content must be what the config says (and
+                 * hashing it stops at the limit the extraction would meet) */
+                int k = digest_uncompressed_max(l->path, limit, got);
+                if (k == -EFBIG) {
+                        char lim[32];
+                        bl_format_size(limit, lim);
+                        return bl_err(ctx, EFBIG, "%s: layer %zu: the content exceeds %s (%s)", what, i + 1, lim, why);
+                }
+                if (k < 0)
                         return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) cannot be read", what, i + 1, l->path + strlen(s->dir) + 1);
                 if (strcmp(got, l->diff_id) != 0)
                         return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its diff_id %.19s… (tampered)", what, i + 1,
@@ -394,6 +422,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         _cleanup_record_ bl_record *keys = record_new();
         struct source s = { 0 };
         json_object *config = NULL;
+        _cleanup_close_ int rootfd = -1;
         bool made = false;
         if (!work || !mkdtemp(work)) {
                 r = bl_err(ctx, errno ? errno : ENOMEM, "image \"%s\": cannot make a work folder", name);
@@ -407,7 +436,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         else {
                 s.dir = bl_asprintf("%s/archive", work);
                 mkdir(s.dir, 0700);
-                if ((r = unpack(ctx, path, s.dir, what)) < 0)
+                if ((r = unpack(ctx, path, s.dir, size, what)) < 0)
                         goto out;
         }
         oci = bl_asprintf("%s/index.json", s.dir);
@@ -426,12 +455,21 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
                 r = -EBADMSG;
                 goto out;
         }
-        if ((r = verify(ctx, &s, config, what)) < 0)
+        if ((r = verify(ctx, &s, config, size, what)) < 0)
                 goto out;
+        if ((rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                r = bl_err(ctx, errno, "%s: %s: %m", what, rootfs);
+                goto out;
+        }
+        struct extract x;
+        extract_init(&x, ctx, rootfd, size);
         for (size_t i = 0; i < s.nlayers; i++) {
                 char lw[600];
                 snprintf(lw, sizeof(lw), "%s: layer %zu", what, i + 1);
-                if ((r = layer_apply(ctx, rootfs, s.layers[i].path, lw)) < 0)
+                x.what = lw;
+                /* what the layers below left, whiteouts and overwrites included */
+                x.used = dir_usage_count(rootfs, &x.entries);
+                if ((r = layer_apply(&x, s.layers[i].path)) < 0)
                         goto out;
                 bl_progress(ctx, "layers", i + 1, s.nlayers);
         }

@@ -4,21 +4,37 @@
  * exporting, tarballs), not by every baleine command: together they cost
  * about 8 ms of start-up and several hundred KiB in each container's init.
  * These definitions forward to the real functions, found with dlopen.
+ * Threads may call them at once: the libraries are opened under a lock,
+ * and each function's address is cached with atomic loads and stores.
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dlfcn.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "image.h"
 
 static void *lib_archive, *lib_crypto;
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *lookup(void **lib, const char *const names[], const char *sym)
 {
+        pthread_mutex_lock(&lib_lock);
         for (size_t i = 0; !*lib && names[i]; i++)
                 *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-        return *lib ? dlsym(*lib, sym) : NULL;
+        void *handle = *lib;
+        pthread_mutex_unlock(&lib_lock);
+        return handle ? dlsym(handle, sym) : NULL;
+}
+
+/* The cached address of `sym`, looked up once it is needed. */
+static void *cached(void **slot, void **lib, const char *const names[], const char *sym)
+{
+        void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        if (!fn && (fn = lookup(lib, names, sym)))
+                __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+        return fn;
 }
 
 static const char *const archive_names[] = { "libarchive.so.13", "libarchive.so", NULL };
@@ -36,9 +52,9 @@ int lazylibs_check(bl_ctx *ctx, const char *what)
 #define FORWARD(lib, names, ret, name, params, args, fail)                  \
         ret name params                                                     \
         {                                                                   \
-                static ret(*fn) params;                                     \
-                if (!fn)                                                    \
-                        *(void **) &fn = lookup(&lib, names, #name);        \
+                static void *slot;                                          \
+                ret(*fn) params;                                            \
+                *(void **) &fn = cached(&slot, &lib, names, #name);         \
                 if (!fn)                                                    \
                         return fail;                                        \
                 return fn args;                                             \
@@ -48,9 +64,9 @@ int lazylibs_check(bl_ctx *ctx, const char *what)
 #define AV(name, params, args)                                              \
         void name params                                                    \
         {                                                                   \
-                static void(*fn) params;                                    \
-                if (!fn)                                                    \
-                        *(void **) &fn = lookup(&lib_archive, archive_names, #name); \
+                static void *slot;                                          \
+                void(*fn) params;                                           \
+                *(void **) &fn = cached(&slot, &lib_archive, archive_names, #name); \
                 if (fn)                                                     \
                         fn args;                                            \
         }
@@ -60,7 +76,6 @@ typedef struct archive_entry ae;
 
 A(ar *, archive_read_new, (void), (), NULL)
 A(ar *, archive_write_new, (void), (), NULL)
-A(ar *, archive_write_disk_new, (void), (), NULL)
 A(ar *, archive_read_disk_new, (void), (), NULL)
 A(int, archive_read_free, (ar *a), (a), ARCHIVE_FATAL)
 A(int, archive_write_free, (ar *a), (a), ARCHIVE_FATAL)
@@ -78,14 +93,13 @@ A(int, archive_read_next_header2, (ar *a, ae *e), (a, e), ARCHIVE_FATAL)
 A(la_ssize_t, archive_read_data, (ar *a, void *b, size_t n), (a, b, n), -1)
 A(int, archive_read_data_block, (ar *a, const void **b, size_t *n, la_int64_t *o), (a, b, n, o), ARCHIVE_FATAL)
 A(la_ssize_t, archive_write_data, (ar *a, const void *b, size_t n), (a, b, n), -1)
-A(la_ssize_t, archive_write_data_block, (ar *a, const void *b, size_t n, la_int64_t o), (a, b, n, o), -1)
 A(int, archive_write_header, (ar *a, ae *e), (a, e), ARCHIVE_FATAL)
-A(int, archive_write_finish_entry, (ar *a), (a), ARCHIVE_FATAL)
-A(int, archive_write_disk_set_options, (ar *a, int f), (a, f), ARCHIVE_FATAL)
 A(int, archive_read_disk_descend, (ar *a), (a), ARCHIVE_FATAL)
 A(int, archive_read_disk_open, (ar *a, const char *p), (a, p), ARCHIVE_FATAL)
 A(int, archive_read_disk_set_behavior, (ar *a, int f), (a, f), ARCHIVE_FATAL)
 A(int, archive_read_disk_set_standard_lookup, (ar *a), (a), ARCHIVE_FATAL)
+A(int, archive_read_disk_set_symlink_logical, (ar *a), (a), ARCHIVE_FATAL)
+A(int, archive_read_disk_set_symlink_physical, (ar *a), (a), ARCHIVE_FATAL)
 A(const char *, archive_error_string, (ar *a), (a), "libarchive cannot be loaded")
 A(la_int64_t, archive_filter_bytes, (ar *a, int n), (a, n), 0)
 A(ae *, archive_entry_new, (void), (), NULL)
@@ -94,8 +108,18 @@ A(__LA_MODE_T, archive_entry_filetype, (ae *e), (e), 0)
 A(const char *, archive_entry_hardlink, (ae *e), (e), NULL)
 A(const char *, archive_entry_pathname, (ae *e), (e), "")
 A(la_int64_t, archive_entry_size, (ae *e), (e), 0)
+A(int, archive_entry_size_is_set, (ae *e), (e), 0)
+A(la_int64_t, archive_entry_uid, (ae *e), (e), 0)
+A(la_int64_t, archive_entry_gid, (ae *e), (e), 0)
+A(__LA_MODE_T, archive_entry_perm, (ae *e), (e), 0)
+A(time_t, archive_entry_mtime, (ae *e), (e), 0)
+A(long, archive_entry_mtime_nsec, (ae *e), (e), 0)
+A(dev_t, archive_entry_rdevmajor, (ae *e), (e), 0)
+A(dev_t, archive_entry_rdevminor, (ae *e), (e), 0)
+A(const char *, archive_entry_symlink, (ae *e), (e), NULL)
+A(int, archive_entry_xattr_reset, (ae *e), (e), 0)
+A(int, archive_entry_xattr_next, (ae *e, const char **n, const void **v, size_t *s), (e, n, v, s), ARCHIVE_WARN)
 AV(archive_entry_set_filetype, (ae *e, unsigned int t), (e, t))
-AV(archive_entry_set_hardlink, (ae *e, const char *p), (e, p))
 AV(archive_entry_set_mtime, (ae *e, time_t t, long n), (e, t, n))
 AV(archive_entry_set_pathname, (ae *e, const char *p), (e, p))
 AV(archive_entry_set_perm, (ae *e, __LA_MODE_T m), (e, m))
@@ -110,9 +134,9 @@ C(int, EVP_DigestFinal_ex, (EVP_MD_CTX *c, unsigned char *md, unsigned int *s), 
 
 void EVP_MD_CTX_free(EVP_MD_CTX *c)
 {
-        static void (*fn)(EVP_MD_CTX *);
-        if (!fn)
-                *(void **) &fn = lookup(&lib_crypto, crypto_names, "EVP_MD_CTX_free");
+        static void *slot;
+        void (*fn)(EVP_MD_CTX *);
+        *(void **) &fn = cached(&slot, &lib_crypto, crypto_names, "EVP_MD_CTX_free");
         if (fn)
                 fn(c);
 }

@@ -1,27 +1,45 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <archive.h>
+#include <archive_entry.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/resolve.h"
 #include "image.h"
 
 #define BUSYBOX "/bin/busybox"
 
-static int write_if_missing(bl_ctx *ctx, const char *dir, const char *rel, const char *content, mode_t mode)
+/* Whether `rel` names an entry beneath rootfd (a link counts, whatever it points to). */
+static bool present(int rootfd, const char *rel)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, rel);
-        if (!p)
-                return -ENOMEM;
+        const char *base;
+        _cleanup_close_ int dfd = open_parent_in_root(rootfd, rel, false, &base);
         struct stat st;
-        if (lstat(p, &st) == 0)
+        return dfd >= 0 && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int write_if_missing(bl_ctx *ctx, int rootfd, const char *rel, const char *content, mode_t mode)
+{
+        if (present(rootfd, rel))
                 return 0;
-        int r = write_file_atomic(p, content, strlen(content), mode);
+        const char *base;
+        _cleanup_close_ int dfd = open_parent_in_root(rootfd, rel, true, &base);
+        _cleanup_close_ int fd = dfd < 0 ? dfd : openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        int r = fd < 0 ? (dfd < 0 ? dfd : -errno) : 0;
+        size_t len = strlen(content);
+        if (r == 0 && write(fd, content, len) != (ssize_t) len)
+                r = -EIO;
+        if (r == 0 && fchmod(fd, mode) < 0)
+                r = -errno;
         if (r < 0)
                 return bl_err(ctx, r, "image staging: cannot write /%s: %s", rel, strerror(-r));
         return 0;
 }
 
-/* What every image has, whatever its source; never overwrites the source's files. */
+/* What every image has, whatever its source; never overwrites the source's
+ * files, and writes beneath the staging folder only: a source's link (etc
+ * -> /somewhere) resolves inside it, as the container will see it. */
 int staging_skeleton(bl_ctx *ctx, const char *dir)
 {
         static const struct { const char *path; mode_t mode; } dirs[] = {
@@ -30,26 +48,25 @@ int staging_skeleton(bl_ctx *ctx, const char *dir)
                 { "tmp", 01777 }, { "root", 0700 }, { "run", 0755 }, { "var/log", 0755 },
                 { "var/tmp", 01777 }, { "home", 0755 },
         };
+        _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return bl_err(ctx, errno, "image staging: %s: %m", dir);
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-                _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, dirs[i].path);
-                if (!p)
-                        return -ENOMEM;
-                struct stat st;
-                if (lstat(p, &st) == 0)
+                if (present(rootfd, dirs[i].path))
                         continue; /* the source's own (maybe a symlink, as usrmerge has) */
-                int r = mkdir_p(p, 0755);
-                if (r < 0)
-                        return bl_err(ctx, r, "image staging: cannot create /%s: %s", dirs[i].path, strerror(-r));
-                chmod(p, dirs[i].mode);
+                _cleanup_close_ int fd = mkdir_in_root(rootfd, dirs[i].path, 0755);
+                if (fd < 0)
+                        return bl_err(ctx, fd, "image staging: cannot create /%s: %s", dirs[i].path, strerror(-fd));
+                (void) fchmod(fd, dirs[i].mode);
         }
         int r;
-        if ((r = write_if_missing(ctx, dir, "etc/passwd",
+        if ((r = write_if_missing(ctx, rootfd, "etc/passwd",
                                   "root:x:0:0:root:/root:/bin/sh\n"
                                   "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n", 0644)) < 0 ||
-            (r = write_if_missing(ctx, dir, "etc/group", "root:x:0:\nnogroup:x:65534:\n", 0644)) < 0 ||
-            (r = write_if_missing(ctx, dir, "etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n", 0644)) < 0 ||
-            (r = write_if_missing(ctx, dir, "etc/resolv.conf", "", 0644)) < 0 ||
-            (r = write_if_missing(ctx, dir, "etc/nsswitch.conf", "hosts: files dns\npasswd: files\ngroup: files\n", 0644)) < 0)
+            (r = write_if_missing(ctx, rootfd, "etc/group", "root:x:0:\nnogroup:x:65534:\n", 0644)) < 0 ||
+            (r = write_if_missing(ctx, rootfd, "etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n", 0644)) < 0 ||
+            (r = write_if_missing(ctx, rootfd, "etc/resolv.conf", "", 0644)) < 0 ||
+            (r = write_if_missing(ctx, rootfd, "etc/nsswitch.conf", "hosts: files dns\npasswd: files\ngroup: files\n", 0644)) < 0)
                 return r;
         return 0;
 }
@@ -146,8 +163,8 @@ int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src)
 }
 
 /* A rootfs tarball is applied as a single layer: the same checks keep
- * every entry beneath the root. */
-int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
+ * every entry beneath the root, the same limit bounds it. */
+int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball, uint64_t size)
 {
         char what[300];
         snprintf(what, sizeof(what), "image source tarball \"%s\"", tarball);
@@ -156,7 +173,14 @@ int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball)
                 return r;
         if (access(tarball, R_OK) < 0)
                 return bl_err(ctx, errno, "%s: %m", what);
-        return layer_apply(ctx, dir, tarball, what);
+        _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+        struct extract x;
+        extract_init(&x, ctx, rootfd, size);
+        x.what = what;
+        x.used = dir_usage_count(dir, &x.entries);
+        return layer_apply(&x, tarball);
 }
 
 /* The first http(s) URI of the host's apt sources, else Debian's own. */
@@ -200,24 +224,72 @@ int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const c
         return r;
 }
 
+/* Copies a host file or tree to `image_path` beneath the staging folder,
+ * as cp -a (deref: cp -aL) would, but by descriptors: the host side is
+ * read with libarchive, the image side written by the extractor, so an
+ * image's link on the way resolves inside the image. */
 static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char *image_path, bool deref)
 {
-        _cleanup_free_ char *dst = bl_asprintf("%s/%s", dir, image_path[0] == '/' ? image_path + 1 : image_path);
-        if (!dst)
+        char what[300];
+        snprintf(what, sizeof(what), "image copy \"%s\"", host);
+        int r = lazylibs_check(ctx, what);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dst = path_clean(image_path + strspn(image_path, "/"));
+        if (!dst || !*dst)
+                return bl_err(ctx, EINVAL, "%s: destination \"%s\" is not a path inside the image", what, image_path);
+        _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+        /* cp's rule: into an existing folder, under the source's own name */
+        _cleanup_close_ int existing = open_in_root(rootfd, dst, O_PATH | O_DIRECTORY, 0);
+        if (existing >= 0) {
+                const char *name = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
+                char *in = bl_asprintf("%s/%s", dst, name);
+                if (!in)
+                        return -ENOMEM;
+                free(dst);
+                dst = in;
+        }
+        struct archive *disk = archive_read_disk_new();
+        if (!disk)
                 return -ENOMEM;
-        _cleanup_free_ char *parent = strdup(dst);
-        *strrchr(parent, '/') = 0;
-        mkdir_p(parent, 0755);
-        char *argv[] = { (char *) "cp", (char *) (deref ? "-aL" : "-a"), (char *) host, dst, NULL };
-        return bl_run(ctx, "image file copy", argv, -1, NULL);
+        if (deref)
+                archive_read_disk_set_symlink_logical(disk);
+        else
+                archive_read_disk_set_symlink_physical(disk);
+        struct extract x;
+        extract_init(&x, ctx, rootfd, 0);
+        x.limit = 0; /* the caller's own files */
+        x.what = what;
+        size_t hostlen = strlen(host);
+        while (hostlen > 1 && host[hostlen - 1] == '/')
+                hostlen--;
+        struct archive_entry *e = archive_entry_new();
+        int st = ARCHIVE_FATAL;
+        if (!e || archive_read_disk_open(disk, host) != ARCHIVE_OK)
+                r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(disk));
+        while (r == 0 && (st = archive_read_next_header2(disk, e)) == ARCHIVE_OK) {
+                archive_read_disk_descend(disk);
+                const char *p = archive_entry_pathname(e);
+                _cleanup_free_ char *target = bl_asprintf("%s%s", dst, strlen(p) > hostlen ? p + hostlen : "");
+                if (!target)
+                        r = -ENOMEM;
+                else
+                        r = extract_entry(&x, disk, e, target);
+        }
+        if (r == 0 && st != ARCHIVE_EOF)
+                r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(disk));
+        if (e)
+                archive_entry_free(e);
+        archive_read_free(disk);
+        return r;
 }
 
 int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path)
 {
         if (access(host, F_OK) < 0)
                 return bl_err(ctx, errno, "image copy \"%s\": %m", host);
-        if (strstr(image_path, ".."))
-                return bl_err(ctx, EINVAL, "image copy \"%s\": destination \"%s\" contains ..", host, image_path);
         return copy_into(ctx, dir, host, image_path, false);
 }
 

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include "core/resolve.h"
 #include "runtime.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -29,6 +30,31 @@ static int bind_file(const char *src, const char *dst)
                 return -1;
         close(fd);
         return mount(src, dst, NULL, MS_BIND, NULL);
+}
+
+/* Binds the host file `src` read-only onto `rel` beneath the container's
+ * root: the target is resolved (and made when missing) with openat2
+ * RESOLVE_IN_ROOT, so an image whose /etc/hosts is a symlink to "/x"
+ * gets the root's own /x, never the host's; the bind is attached to that
+ * descriptor (move_mount), never to a path the host resolves. */
+static int bind_ro_in_root(int rootfd, const char *src, const char *rel, char *err, size_t errlen)
+{
+        _cleanup_close_ int target = open_in_root(rootfd, rel, O_PATH, 0);
+        if (target == -ENOENT)
+                target = open_in_root(rootfd, rel, O_WRONLY | O_CREAT, 0644);
+        if (target < 0)
+                FAIL("cannot bind /%s: %s inside the container's root", rel, strerror(-target));
+        struct stat st;
+        if (fstat(target, &st) < 0 || !S_ISREG(st.st_mode))
+                FAIL("cannot bind /%s: not a regular file in the image", rel);
+        _cleanup_close_ int tree = (int) syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0)
+                FAIL("cannot bind /%s: %s: %s", rel, src, strerror(errno));
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+            syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                FAIL("cannot bind /%s: %s", rel, strerror(errno));
+        return 0;
 }
 
 static int setup_dev(const char *console, char *err, size_t errlen)
@@ -102,9 +128,21 @@ int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size
                 FAIL("cannot mount %s on %s: %s", spec->loop_dev, spec->mountpoint, strerror(errno));
         if (chdir(spec->mountpoint) < 0)
                 FAIL("cannot enter %s: %s", spec->mountpoint, strerror(errno));
+        _cleanup_close_ int rootfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                FAIL("cannot open %s: %s", spec->mountpoint, strerror(errno));
         static const char *const dirs[] = { "proc", "sys", "dev", "etc", "tmp" };
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-                (void) mkdir(dirs[i], 0755);
+                (void) mkdirat(rootfd, dirs[i], 0755);
+        /* the kernel's filesystems go on real folders of the image: the
+         * relative paths below ("dev/null", "proc/kcore") then never pass
+         * through a link of the image */
+        static const char *const kernel_dirs[] = { "proc", "sys", "dev" };
+        for (size_t i = 0; i < ARRAY_SIZE(kernel_dirs); i++) {
+                struct stat st;
+                if (fstatat(rootfd, kernel_dirs[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                        FAIL("/%s in the image is not a folder (a link?): refused", kernel_dirs[i]);
+        }
         if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 FAIL("cannot mount /proc: %s", strerror(errno));
         unsigned long sysflags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec->prog.sec.privileged ? 0 : MS_RDONLY);
@@ -112,11 +150,8 @@ int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size
                 FAIL("cannot mount /sys: %s", strerror(errno));
         if (setup_dev(spec->console, err, errlen) < 0)
                 return -1;
-        if (spec->hosts_file) {
-                if (bind_file(spec->hosts_file, "etc/hosts") < 0 ||
-                    mount(NULL, "etc/hosts", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-                        FAIL("cannot bind /etc/hosts: %s", strerror(errno));
-        }
+        if (spec->hosts_file && bind_ro_in_root(rootfd, spec->hosts_file, "etc/hosts", err, errlen) < 0)
+                return -1;
         if (!spec->prog.sec.privileged && mask_paths(err, errlen) < 0)
                 return -1;
 

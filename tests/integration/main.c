@@ -13,6 +13,7 @@ Suite *suite_security(void);
 Suite *suite_images(void);
 Suite *suite_escape_exe(void);
 Suite *suite_confinement(void);
+Suite *suite_archive_attacks(void);
 
 int main(int argc, char **argv)
 {
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
                 { "check", suite_check }, { "security", suite_security }, { "images", suite_images },
                 { "escape_exe", suite_escape_exe },
                 { "confinement", suite_confinement },
+                { "archive-attacks", suite_archive_attacks },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
