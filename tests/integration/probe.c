@@ -56,6 +56,23 @@ static void fd_target(int fd, char *buf, size_t n)
         buf[k > 0 ? k : 0] = 0;
 }
 
+/* Whether pid still has its memory: an exiting process has none, and then
+ * the kernel lets anyone list its descriptors (no mm, no dumpable flag to
+ * check) and names no exe; those are the program's last, not an entering
+ * process's. */
+static bool has_mm(int pid)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
+        FILE *f = fopen(path, "re");
+        bool mm = false;
+        while (f && !mm && fgets(line, sizeof(line), f))
+                mm = strncmp(line, "VmSize:", 7) == 0;
+        if (f)
+                fclose(f);
+        return mm;
+}
+
 static int exe_of(int pid, char *buf, size_t n)
 {
         char path[64];
@@ -157,7 +174,7 @@ static int exe_watch(double secs, const char *final)
                                                 continue;
                                         t[k] = 0;
                                         fds_listed = true;
-                                        if (exe_of(pid, exe, sizeof(exe)) < 0 || strcmp(exe, final) != 0)
+                                        if ((exe_of(pid, exe, sizeof(exe)) < 0 || strcmp(exe, final) != 0) && has_mm(pid))
                                                 printf("FD-SEEN %s %s\n", fe->d_name, t);
                                 }
                                 if (fds)
