@@ -234,7 +234,7 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         break;
                 case OPT_HOSTNAME:
                         if (bl_container_config_set_hostname(cfg, optarg) < 0) {
-                                ret = usage_error("container", "--hostname \"%s\": 1 to 64 characters", optarg);
+                                ret = usage_error("container", "--hostname \"%s\": not a host name (labels of letters, digits and inner hyphens, joined by dots; at most 64 characters)", optarg);
                                 goto out;
                         }
                         break;
@@ -398,7 +398,8 @@ static int container_list(struct cli *cli, int argc, char **argv)
                         const char *pid = bl_record_get(rec, "pid");
                         const char *addrs = bl_record_get(rec, "addresses");
                         const char *lim = bl_record_get(rec, "limits");
-                        printf("%-16s %-12s %-8s %-14s %-8s %-18s %s\n", bl_record_get(rec, "name"), bl_record_get(rec, "image"),
+                        const char *image = bl_record_get(rec, "image");
+                        printf("%-16s %-12s %-8s %-14s %-8s %-18s %s\n", bl_record_get(rec, "name"), image ? image : "-",
                                pid && strcmp(pid, "0") ? pid : "-", state_text(rec, st, sizeof(st)), up,
                                addrs && *addrs ? addrs : "-", lim && *lim ? lim : "-");
                 }

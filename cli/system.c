@@ -48,6 +48,36 @@ static const char *cron_dir(void)
         return d && *d ? d : "/etc/cron.d";
 }
 
+static bool use_cron_d(void)
+{
+        struct stat st;
+        return stat(cron_dir(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* One entry per state root: its tag and its cron.d file carry a hash of the
+ * root's path (cron.d names allow only letters, digits, _ and -). */
+static void cron_id(struct cli *cli, char id[9])
+{
+        uint32_t h = 2166136261u;
+        for (const unsigned char *p = (const unsigned char *) bl_ctx_root(cli->ctx); *p; p++)
+                h = (h ^ *p) * 16777619u;
+        snprintf(id, 9, "%08x", h);
+}
+
+static void cron_tag(struct cli *cli, char *buf, size_t n)
+{
+        char id[9];
+        cron_id(cli, id);
+        snprintf(buf, n, CRON_TAG " %s", id);
+}
+
+static void cron_file(struct cli *cli, char *buf, size_t n)
+{
+        char id[9];
+        cron_id(cli, id);
+        snprintf(buf, n, "%s/baleine-%s", cron_dir(), id);
+}
+
 static int cron_line(struct cli *cli, int every, char *buf, size_t n)
 {
         char exe[4096];
@@ -55,26 +85,38 @@ static int cron_line(struct cli *cli, int every, char *buf, size_t n)
         if (k < 0)
                 return failf(1, "cron: cannot find my own path: %s", strerror(errno));
         exe[k] = 0;
-        char when[32];
+        char when[32], tag[64];
         if (every == 1)
                 snprintf(when, sizeof(when), "* * * * *");
         else
                 snprintf(when, sizeof(when), "*/%d * * * *", every);
-        snprintf(buf, n, "%s%s %s --root %s check >/dev/null 2>&1 " CRON_TAG "\n", when,
-                 strcmp(cron_dir(), "-") ? " root" : "", exe, bl_ctx_root(cli->ctx));
+        cron_tag(cli, tag, sizeof(tag));
+        /* the user field exists in cron.d files only, never in a crontab */
+        snprintf(buf, n, "%s%s %s --root %s check >/dev/null 2>&1 %s\n", when, use_cron_d() ? " root" : "", exe,
+                 bl_ctx_root(cli->ctx), tag);
         return 0;
 }
 
-/* root's crontab without /etc/cron.d: crontab -l, edit, crontab - */
-static int crontab_rewrite(const char *add)
+/* Whether a line is this root's entry: its tag, ending the line. */
+static bool is_entry(const char *line, const char *tag)
+{
+        const char *t = strstr(line, tag);
+        return t && (t[strlen(tag)] == '\n' || t[strlen(tag)] == 0);
+}
+
+/* root's crontab (crontab -l), or an empty text when it has none. */
+static char *crontab_read(void)
 {
         int p[2];
         if (pipe(p) < 0)
-                return -errno;
+                return NULL;
         pid_t pid = fork();
         if (pid == 0) {
                 dup2(p[1], 1);
                 close(p[0]);
+                int devnull = open("/dev/null", O_WRONLY);
+                if (devnull >= 0)
+                        dup2(devnull, 2); /* "no crontab for root" */
                 execlp("crontab", "crontab", "-l", (char *) NULL);
                 _exit(127);
         }
@@ -84,20 +126,45 @@ static int crontab_rewrite(const char *add)
         size_t len = 0;
         FILE *m = open_memstream(&text, &len);
         char line[4096];
-        while (f && fgets(line, sizeof(line), f))
-                if (!strstr(line, CRON_TAG))
-                        fputs(line, m);
-        if (add)
-                fputs(add, m);
-        fclose(m);
+        while (f && m && fgets(line, sizeof(line), f))
+                fputs(line, m);
+        if (m)
+                fclose(m);
         if (f)
                 fclose(f);
         waitpid(pid, NULL, 0);
+        return text;
+}
+
+/* root's crontab without /etc/cron.d: crontab -l, edit, crontab - */
+static int crontab_rewrite(const char *tag, const char *add)
+{
+        char *old = crontab_read();
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        if (!m) {
+                free(old);
+                return -ENOMEM;
+        }
+        for (char *line = old, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                next = next ? next + 1 : line + strlen(line);
+                char *one = strndup(line, (size_t) (next - line));
+                if (one && !is_entry(one, tag))
+                        fputs(one, m);
+                free(one);
+        }
+        free(old);
+        if (add)
+                fputs(add, m);
+        fclose(m);
+        int p[2];
         if (pipe(p) < 0) {
                 free(text);
                 return -errno;
         }
-        pid = fork();
+        pid_t pid = fork();
         if (pid == 0) {
                 dup2(p[0], 0);
                 close(p[1]);
@@ -115,19 +182,14 @@ static int crontab_rewrite(const char *add)
         return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
-static bool use_cron_d(void)
-{
-        struct stat st;
-        return stat(cron_dir(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 int cmd_cron(struct cli *cli, int argc, char **argv)
 {
         if (argc < 2)
                 return usage_error("cron", "cron: a verb is required (install, remove, status)");
         const char *verb = argv[1];
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/baleine", cron_dir());
+        char path[4096], tag[64];
+        cron_file(cli, path, sizeof(path));
+        cron_tag(cli, tag, sizeof(tag));
         if (strcmp(verb, "install") == 0) {
                 int every = 1;
                 for (int i = 2; i < argc; i++) {
@@ -144,16 +206,20 @@ int cmd_cron(struct cli *cli, int argc, char **argv)
                         return 1;
                 if (use_cron_d()) {
                         char tmp[4200];
-                        snprintf(tmp, sizeof(tmp), "%s/.baleine.tmp", cron_dir());
+                        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
                         FILE *f = fopen(tmp, "we");
                         if (!f)
                                 return failf(1, "cron: cannot write %s: %s", tmp, strerror(errno));
-                        fprintf(f, "# installed by 'baleine cron install'; remove with 'baleine cron remove'\n"
-                                   "SHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n%s", line);
-                        if (fclose(f) != 0 || chmod(tmp, 0644) < 0 || rename(tmp, path) < 0)
-                                return failf(1, "cron: cannot install %s: %s", path, strerror(errno));
+                        fprintf(f, "# installed by 'baleine --root %s cron install'; remove with 'baleine cron remove'\n"
+                                   "SHELL=/bin/sh\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n%s",
+                                bl_ctx_root(cli->ctx), line);
+                        if (fclose(f) != 0 || chmod(tmp, 0644) < 0 || rename(tmp, path) < 0) {
+                                int e = errno;
+                                unlink(tmp);
+                                return failf(1, "cron: cannot install %s: %s", path, strerror(e));
+                        }
                         printf("installed %s\n", path);
-                } else if (crontab_rewrite(line) < 0)
+                } else if (crontab_rewrite(tag, line) < 0)
                         return failf(1, "cron: cannot update root's crontab");
                 else
                         printf("installed in root's crontab\n");
@@ -163,26 +229,46 @@ int cmd_cron(struct cli *cli, int argc, char **argv)
                 if (use_cron_d()) {
                         if (unlink(path) < 0 && errno != ENOENT)
                                 return failf(1, "cron: cannot remove %s: %s", path, strerror(errno));
-                } else if (crontab_rewrite(NULL) < 0)
+                } else if (crontab_rewrite(tag, NULL) < 0)
                         return failf(1, "cron: cannot update root's crontab");
                 return 0;
         }
         if (strcmp(verb, "status") == 0) {
-                FILE *f = fopen(path, "re");
-                char line[8192];
+                char *text = NULL;
+                if (use_cron_d()) {
+                        FILE *f = fopen(path, "re");
+                        size_t len = 0;
+                        FILE *m = open_memstream(&text, &len);
+                        char buf[4096];
+                        while (f && m && fgets(buf, sizeof(buf), f))
+                                fputs(buf, m);
+                        if (m)
+                                fclose(m);
+                        if (f)
+                                fclose(f);
+                        printf("file: %s\n", path);
+                } else {
+                        text = crontab_read();
+                        printf("file: root's crontab\n");
+                }
                 bool found = false;
-                while (f && fgets(line, sizeof(line), f))
-                        if (strstr(line, CRON_TAG)) {
-                                printf("entry: %s", line);
+                for (char *line = text, *next; line && *line; line = next) {
+                        next = strchr(line, '\n');
+                        next = next ? next + 1 : line + strlen(line);
+                        char *one = strndup(line, (size_t) (next - line));
+                        if (one && is_entry(one, tag)) {
+                                printf("entry: %s", one);
                                 found = true;
                         }
-                if (f)
-                        fclose(f);
+                        free(one);
+                }
+                free(text);
                 if (!found)
                         printf("entry: none (run 'baleine cron install')\n");
+                char line[8192];
                 char log[4096];
                 snprintf(log, sizeof(log), "%s/check.log", bl_ctx_root(cli->ctx));
-                f = fopen(log, "re");
+                FILE *f = fopen(log, "re");
                 char last[8192] = "";
                 while (f && fgets(line, sizeof(line), f))
                         if (strstr(line, " check: "))

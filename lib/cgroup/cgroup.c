@@ -126,8 +126,12 @@ int cpulist_parse(const char *s, unsigned char mask[128])
                 }
                 if (a > b || b >= 1024)
                         return -EINVAL;
-                for (unsigned long i = a; i <= b; i++)
+                for (unsigned long i = a; i <= b; i++) {
+                        /* "0,0,0" or "0-3,2": a typo, never what was meant */
+                        if (mask[i / 8] & (1u << (i % 8)))
+                                return -EINVAL;
                         mask[i / 8] |= (unsigned char) (1u << (i % 8));
+                }
                 if (*p == ',') {
                         p++;
                         if (!*p)
@@ -180,6 +184,14 @@ int cgroup_validate(bl_ctx *ctx, const struct cg_host *h, const struct cg_limits
                 return bl_err(ctx, EINVAL, "memory limit %llu bytes: below the 6M a container needs", (unsigned long long) lim->memory);
         if (lim->cpu_quota < 0 || (lim->cpu_quota > 0 && lim->cpu_quota < 0.01))
                 return bl_err(ctx, EINVAL, "cpu quota %g: must be at least 0.01 CPU", lim->cpu_quota);
+        unsigned char online[128];
+        if (lim->cpu_quota > 0 && nproc_host(h, online) == 0) {
+                int n = 0;
+                for (int i = 0; i < 1024; i++)
+                        n += !!(online[i / 8] & (1u << (i % 8)));
+                if (n > 0 && lim->cpu_quota > n)
+                        return bl_err(ctx, EINVAL, "cpu quota %g: this host has %d CPU%s", lim->cpu_quota, n, n == 1 ? "" : "s");
+        }
         if (lim->cpus) {
                 unsigned char want[128], have[128];
                 if (cpulist_parse(lim->cpus, want) < 0)

@@ -70,18 +70,28 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
         /* never take over an interface someone else made */
         if ((r = net_link_query(ctx, name, NULL, NULL, NULL)) != 0)
                 return r < 0 ? r : bl_err(ctx, EEXIST, "bridge \"%s\": a network interface of that name already exists", name);
-        if ((r = net_bridge_ensure(ctx, name, addr, prefix)) < 0)
-                return r;
+        /* the manifest first, as a reservation: a crash then leaves one
+         * that check undoes, never a kernel bridge nothing names */
         _cleanup_record_ bl_record *rec = record_new();
-        if (!rec) {
-                net_bridge_delete(ctx, name);
+        if (!rec)
                 return -ENOMEM;
-        }
         record_set(rec, "name", name);
         record_set(rec, "address", cidr);
+        record_set(rec, "state", "creating");
+        record_setf(rec, "creator_pid", "%d", (int) getpid());
         record_setf(rec, "created", "%lld", (long long) time(NULL));
+        if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0)
+                return r;
+        if ((r = net_bridge_ensure(ctx, name, addr, prefix)) < 0) {
+                manifest_remove(ctx, KIND_BRIDGES, name);
+                return r;
+        }
+        bl_fault("bridge-add-kernel");
+        record_set(rec, "state", "ready");
+        record_set(rec, "creator_pid", NULL);
         if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0) {
                 net_bridge_delete(ctx, name);
+                manifest_remove(ctx, KIND_BRIDGES, name);
                 return r;
         }
         hosts_refresh(ctx);
@@ -104,15 +114,23 @@ BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
         if (n && !force)
                 return bl_err(ctx, EBUSY, "bridge \"%s\": %zu container%s attached; remove %s first or use --force", name, n,
                               n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
-        if ((r = manifest_remove(ctx, KIND_BRIDGES, name)) < 0)
+        /* marked first: a crash then leaves a removal check completes */
+        record_set(rec, "state", "removing");
+        if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0)
                 return r;
+        bl_fault("bridge-remove-marked");
+        return bridge_finish_remove(ctx, name);
+}
+
+int bridge_finish_remove(bl_ctx *ctx, const char *name)
+{
         bool is_bridge = false;
         if (net_link_query(ctx, name, NULL, NULL, &is_bridge) == 1 && is_bridge)
                 net_bridge_delete(ctx, name);
         _cleanup_free_ char *hosts = hosts_path(ctx, name);
         if (hosts)
                 unlink(hosts);
-        return 0;
+        return manifest_remove(ctx, KIND_BRIDGES, name);
 }
 
 BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
@@ -138,7 +156,9 @@ BL_EXPORT int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret)
                 bl_record *rec = list->items[i];
                 bool up = false;
                 int e = net_link_query(ctx, bl_record_get(rec, "name"), &up, NULL, NULL);
-                record_set(rec, "state", e == 1 ? (up ? "up" : "down") : "missing");
+                const char *st = bl_record_get(rec, "state");
+                if (!st || (strcmp(st, "creating") != 0 && strcmp(st, "removing") != 0))
+                        record_set(rec, "state", e == 1 ? (up ? "up" : "down") : "missing");
                 size_t n = 0;
                 attached(ctx, bl_record_get(rec, "name"), &n);
                 record_setf(rec, "containers", "%zu", n);

@@ -73,7 +73,7 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
                                     (unsigned long long) count, policy);
                                 if (!dry) {
                                         record_set(rec, "restart_exhausted", "yes");
-                                        manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                                        container_save(ctx, rec);
                                 }
                         }
                         return;
@@ -107,7 +107,7 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         if (r < 0) {
                 act(ctx, out, name, "restart-failed", "%s", ctx->errmsg);
                 memcpy(ctx->errmsg, saved, sizeof(saved));
-                manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                container_save(ctx, rec);
         } else
                 act(ctx, out, name, "restart", "restarted (policy %s, exit was %llu, restart %llu)", policy,
                     (unsigned long long) code, (unsigned long long) count + 1);
@@ -120,6 +120,10 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         if (state && strcmp(state, "creating") == 0) {
                 if (pid_alive(rec))
                         return;
+                if (container_disk_busy(ctx, name)) {
+                        act(ctx, out, name, "keep-in-use", "its creator died, but a loop device still reads its disk; left as it is");
+                        return;
+                }
                 act(ctx, out, name, "undo-create", "its creator died; removing the half-made container");
                 if (!dry) {
                         _cleanup_free_ char *dir = container_dir(ctx, name);
@@ -152,8 +156,11 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         if (state && strcmp(state, "running") == 0 && live == LIVE_DEAD) {
                 if (dry)
                         act(ctx, out, name, "mark-exited", "its init is gone");
-                else {
-                        container_finalize(ctx, rec, NULL);
+                else if (container_finalize(ctx, rec, NULL) < 0) {
+                        act(ctx, out, name, "mark-exited-failed", "its init is gone, but %s", ctx->errmsg);
+                        bl_clear(ctx);
+                        return;
+                } else {
                         const char *oom = bl_record_get(rec, "oom_killed");
                         act(ctx, out, name, "mark-exited", "exit code %s%s", bl_record_get(rec, "exit_code"),
                             oom ? " (killed by the OOM killer)" : "");
@@ -167,6 +174,10 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
         const char *rm = bl_record_get(rec, "auto_remove");
         state = bl_record_get(rec, "state");
         if (rm && strcmp(rm, "yes") == 0 && state && strcmp(state, "exited") == 0) {
+                if (container_disk_busy(ctx, name)) {
+                        act(ctx, out, name, "keep-in-use", "ended, but a loop device still reads its disk; not removed");
+                        return;
+                }
                 act(ctx, out, name, "remove", "ended; created with --rm");
                 if (!dry) {
                         _cleanup_free_ char *dir = container_dir(ctx, name);
@@ -185,21 +196,29 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
  * the entry is not one of baleine's names. */
 typedef bool (*owner_fn)(const char *entry, char *owner, size_t n);
 
-static bool owner_same(const char *entry, char *owner, size_t n)
-{
-        return snprintf(owner, n, "%s", entry) < (int) n;
-}
-
 static bool owner_img_file(const char *entry, char *owner, size_t n)
 {
         size_t len = strlen(entry);
         return len > 4 && len - 4 < n && strcmp(entry + len - 4, ".img") == 0 && snprintf(owner, n, "%.*s", (int) (len - 4), entry) > 0;
 }
 
+/* tmp/image-NAME.XXXXXX (mkdtemp) and tmp/image-NAME.img.partial: NAME may
+ * itself hold dots, so the owner is what remains once the known tail is
+ * taken off the right, never what precedes the first dot. */
 static bool owner_staging(const char *entry, char *owner, size_t n)
 {
-        (void) n;
-        return sscanf(entry, "image-%127[^.]", owner) == 1;
+        if (!startswith(entry, "image-"))
+                return false;
+        const char *name = entry + 6;
+        size_t len = strlen(name);
+        static const char partial[] = ".img.partial";
+        if (len > sizeof(partial) - 1 && strcmp(name + len - (sizeof(partial) - 1), partial) == 0)
+                len -= sizeof(partial) - 1;
+        else if (len > 7 && name[len - 7] == '.')
+                len -= 7;
+        else
+                return false;
+        return len < n && snprintf(owner, n, "%.*s", (int) len, name) > 0;
 }
 
 /* Removes what a folder of the store holds that no manifest of `kind` owns:
@@ -230,9 +249,116 @@ static void sweep(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder
                 closedir(d);
 }
 
+/* What of the kernel still uses a container's folder: a loop device reading
+ * a file in it (even deleted), a mount beneath it, its populated cgroup, the
+ * live init its copy records.  NULL when nothing does. */
+static const char *folder_user(bl_ctx *ctx, const char *name, const bl_record *copy)
+{
+        char cg[CGNAME_MAX];
+        _cleanup_record_ bl_record *named = record_new();
+        if (!named)
+                return "out of memory";
+        record_set(named, "name", name);
+        container_cgroup(ctx, copy ? copy : named, cg);
+        _cleanup_free_ char *dir = container_dir(ctx, name);
+        _cleanup_strv_ char **mounts = NULL;
+        struct cg_host h;
+        if (!dir || disk_loop_backs(dir, NULL))
+                return "a loop device reads its disk";
+        if (disk_mounts_under(ctx, dir, &mounts) < 0 || (mounts && mounts[0]))
+                return "something is mounted in it";
+        if (cgroup_host(ctx, &h) < 0 || cgroup_populated(&h, cg))
+                return "its cgroup holds processes";
+        if (copy && container_liveness(copy) == LIVE_RUNNING)
+                return "the init its copy records lives";
+        bl_clear(ctx);
+        return NULL;
+}
+
+/* Container folders and manifests that do not match: a corrupt manifest is
+ * restored from the folder's copy; a folder without a manifest is removed
+ * only when nothing of the kernel uses it, else the store is rebuilt from
+ * its copy or, without one, it is kept and reported. */
+static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
+{
+        _cleanup_strv_ char **names = NULL;
+        if (container_names(ctx, &names) < 0) {
+                bl_clear(ctx);
+                return;
+        }
+        for (char **p = names; p && *p; p++) {
+                const char *name = *p;
+                _cleanup_record_ bl_record *rec = NULL;
+                bool from_copy = false;
+                int r = container_load_any(ctx, name, &rec, &from_copy);
+                bool has_manifest = manifest_exists(ctx, KIND_CONTAINERS, name);
+                bl_clear(ctx);
+                if (r == 0 && !from_copy)
+                        continue; /* the manifest is fine */
+                if (has_manifest) {
+                        if (r < 0) {
+                                act(ctx, out, name, "corrupt-manifest", "unreadable and no copy to restore it from; its addresses stay reserved");
+                                continue;
+                        }
+                        act(ctx, out, name, "restore-manifest", "the manifest was corrupt; restored from the folder's copy");
+                        if (!dry)
+                                container_save(ctx, rec);
+                        continue;
+                }
+                _cleanup_free_ char *dir = container_dir(ctx, name);
+                if (!dir || !path_exists(dir))
+                        continue;
+                const char *user = folder_user(ctx, name, r == 0 ? rec : NULL);
+                if (!user) {
+                        act(ctx, out, name, "remove-orphan", "a container folder without a manifest");
+                        if (!dry)
+                                rm_rf(dir);
+                } else if (r == 0) {
+                        act(ctx, out, name, "rebuild-manifest", "no manifest, but %s: restored from the folder's copy", user);
+                        if (!dry)
+                                container_save(ctx, rec);
+                } else
+                        act(ctx, out, name, "keep-in-use", "no manifest and no copy, but %s: kept, never deleted", user);
+        }
+}
+
+/* The temp files of atomic writes ("FILE.tmp.PID") whose writer is dead:
+ * provably no one's any more. */
+static void sweep_temps(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder)
+{
+        _cleanup_free_ char *dir = store_path(ctx, "%s", folder);
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                const char *t = strstr(de->d_name, ".tmp.");
+                char *end;
+                if (!t || t == de->d_name)
+                        continue;
+                long pid = strtol(t + 5, &end, 10);
+                if (*end || pid <= 0 || end == t + 5 || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                act(ctx, out, de->d_name, "remove-temp", "a temp file of %s whose writer (pid %ld) is gone", folder, pid);
+                if (!dry)
+                        unlinkat(dirfd(d), de->d_name, 0);
+        }
+        if (d)
+                closedir(d);
+}
+
 static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
 {
-        sweep(ctx, dry, out, "containers", KIND_CONTAINERS, owner_same, "a container folder without a manifest");
+        static const char *const manifests[] = { "manifeste/" KIND_CONTAINERS, "manifeste/" KIND_IMAGES, "manifeste/" KIND_BRIDGES };
+        for (size_t i = 0; i < ARRAY_SIZE(manifests); i++)
+                sweep_temps(ctx, dry, out, manifests[i]);
+        _cleanup_strv_ char **names = NULL;
+        if (container_names(ctx, &names) == 0)
+                for (char **n = names; n && *n; n++) {
+                        _cleanup_free_ char *f = bl_asprintf("containers/%s", *n);
+                        if (f)
+                                sweep_temps(ctx, dry, out, f);
+                }
+        bl_clear(ctx);
+        check_container_folders(ctx, dry, out);
         _cleanup_record_list_ bl_record_list *images = NULL;
         if (manifest_list(ctx, KIND_IMAGES, &images) == 0)
                 for (size_t i = 0; i < images->n; i++) {
@@ -247,6 +373,77 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
         sweep(ctx, dry, out, "images", KIND_IMAGES, owner_img_file, "an image file without a manifest");
         /* staging folders and partial files of creators that died */
         sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a staging leftover");
+}
+
+/* Bridges, both ways: a creation or removal a crash interrupted is undone or
+ * completed; a bridge deleted by hand is made again when running
+ * containers use it, and their veths are attached to it again. */
+static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_record_list *containers)
+{
+        _cleanup_record_list_ bl_record_list *bridges = NULL;
+        if (manifest_list(ctx, KIND_BRIDGES, &bridges) < 0) {
+                bl_clear(ctx);
+                return;
+        }
+        for (size_t i = 0; i < bridges->n; i++) {
+                const bl_record *b = bridges->items[i];
+                const char *name = bl_record_get(b, "name"), *state = bl_record_get(b, "state");
+                bool is_bridge = false;
+                bool present = net_link_query(ctx, name, NULL, NULL, &is_bridge) == 1 && is_bridge;
+                if (state && strcmp(state, "creating") == 0) {
+                        if (pid_alive(b))
+                                continue;
+                        act(ctx, out, name, "undo-bridge-create", "its creator died; removing the half-made bridge");
+                        if (!dry)
+                                bridge_finish_remove(ctx, name);
+                } else if (state && strcmp(state, "removing") == 0) {
+                        act(ctx, out, name, "finish-bridge-remove", "its remover died; completing the removal");
+                        if (!dry)
+                                bridge_finish_remove(ctx, name);
+                } else if (!present) {
+                        size_t users = 0;
+                        for (size_t c = 0; c < containers->n; c++) {
+                                const char *cs = bl_record_get(containers->items[c], "state");
+                                for (size_t k = 0; cs && strcmp(cs, "running") == 0 && k < network_count(containers->items[c]); k++) {
+                                        _cleanup_free_ char *br = NULL;
+                                        uint32_t a;
+                                        int p;
+                                        if (network_parse(containers->items[c], k, &br, &a, &p, NULL) == 0 && strcmp(br, name) == 0)
+                                                users++;
+                                }
+                        }
+                        if (!users)
+                                continue; /* made again by the next start that needs it */
+                        act(ctx, out, name, "recreate-bridge", "missing from the kernel while %zu running container interface%s use it", users,
+                            users == 1 ? "" : "s");
+                        if (!dry && bridge_ensure(ctx, name, NULL, NULL) < 0) {
+                                act(ctx, out, name, "recreate-bridge-failed", "%s", ctx->errmsg);
+                                bl_clear(ctx);
+                        }
+                }
+        }
+        /* veths of running containers left without their bridge */
+        for (size_t c = 0; !dry && c < containers->n; c++) {
+                const bl_record *rec = containers->items[c];
+                const char *cs = bl_record_get(rec, "state");
+                if (!cs || strcmp(cs, "running") != 0 || container_liveness(rec) != LIVE_RUNNING)
+                        continue;
+                for (size_t k = 0; k < network_count(rec); k++) {
+                        _cleanup_free_ char *br = NULL, *hostif = NULL;
+                        uint32_t a;
+                        int p;
+                        bool changed = false, is_bridge = false;
+                        if (network_parse(rec, k, &br, &a, &p, &hostif) < 0 || net_link_query(ctx, br, NULL, NULL, &is_bridge) != 1 ||
+                            !is_bridge)
+                                continue;
+                        if (net_link_attach(ctx, hostif, br, &changed) < 0)
+                                act(ctx, out, bl_record_get(rec, "name"), "reattach-failed", "%s", ctx->errmsg);
+                        else if (changed)
+                                act(ctx, out, bl_record_get(rec, "name"), "reattach-veth", "%s attached again to bridge %s", hostif, br);
+                        bl_clear(ctx);
+                }
+        }
+        bl_clear(ctx);
 }
 
 /* baleine mounts container disks only inside their own mount namespaces:
@@ -306,6 +503,7 @@ BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
                 return r;
         for (size_t i = 0; i < list->n; i++)
                 check_container(ctx, list->items[i], dry, out);
+        check_bridges(ctx, dry, out, list);
         check_host_mounts(ctx, dry, out);
         check_orphans(ctx, dry, out);
         bl_clear(ctx);

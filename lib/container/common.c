@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <signal.h>
 #include <time.h>
 #include <sys/wait.h>
 
 #include "container.h"
+#include "disk/disk.h"
 #include "runtime/runtime.h"
 
 char *container_dir(bl_ctx *ctx, const char *name)
@@ -22,6 +24,80 @@ int container_load(bl_ctx *ctx, const char *name, bl_record **ret)
         if (r < 0)
                 return r;
         return manifest_load(ctx, KIND_CONTAINERS, name, ret);
+}
+
+int container_save(bl_ctx *ctx, const bl_record *rec)
+{
+        const char *name = bl_record_get(rec, "name");
+        int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *copy = container_file(ctx, name, "manifest.copy"), *text = NULL;
+        if (!copy || manifest_format(rec, &text) < 0)
+                return 0;
+        /* best effort: the manifest is the truth, the copy a spare */
+        r = write_file_atomic(copy, text, strlen(text), 0600);
+        if (r < 0 && r != -ENOENT)
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot write %s: %s", name, copy, strerror(-r));
+        return 0;
+}
+
+int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy)
+{
+        char saved[sizeof(ctx->errmsg)];
+        memcpy(saved, ctx->errmsg, sizeof(saved));
+        int r = container_load(ctx, name, ret);
+        if (ret_from_copy)
+                *ret_from_copy = false;
+        if (r != -EBADMSG && r != -ENOENT)
+                return r;
+        _cleanup_free_ char *copy = container_file(ctx, name, "manifest.copy"), *text = NULL;
+        bl_record *rec;
+        if (!copy || read_file(copy, &text, NULL) < 0 || manifest_parse(text, &rec) < 0)
+                return r;
+        if (strcmp(bl_record_get(rec, "name"), name) != 0) {
+                bl_record_free(rec);
+                return r;
+        }
+        memcpy(ctx->errmsg, saved, sizeof(saved));
+        if (ret_from_copy)
+                *ret_from_copy = true;
+        *ret = rec;
+        return 0;
+}
+
+static int names_in(const char *dir, const char *suffix, char ***names)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        size_t sl = strlen(suffix);
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (de->d_name[0] == '.' || n <= sl || strcmp(de->d_name + n - sl, suffix) != 0)
+                        continue;
+                _cleanup_free_ char *name = strndup(de->d_name, n - sl);
+                if (name && bl_name_check(NULL, NULL, name) == 0 && !strv_contains(*names, name))
+                        strv_push(names, name);
+        }
+        closedir(d);
+        return 0;
+}
+
+int container_names(bl_ctx *ctx, char ***ret)
+{
+        _cleanup_free_ char *m = store_path(ctx, "manifeste/%s", KIND_CONTAINERS), *c = store_path(ctx, "containers");
+        char **names = NULL;
+        int r;
+        if (!m || !c)
+                return -ENOMEM;
+        if ((r = names_in(m, ".manifest", &names)) < 0 || (r = names_in(c, "", &names)) < 0) {
+                strv_freep(&names);
+                return bl_err(ctx, r, "state root \"%s\": cannot read its containers: %s", ctx->root, strerror(-r));
+        }
+        *ret = names;
+        return 0;
 }
 
 int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record **ret)
@@ -64,6 +140,60 @@ live_state container_liveness(const bl_record *rec)
         return LIVE_RUNNING;
 }
 
+struct run_id container_run_id(const bl_record *rec)
+{
+        struct run_id id = { 0, 0 };
+        if (record_get_u64(rec, "pid", &id.pid) < 0 || record_get_u64(rec, "pid_starttime", &id.starttime) < 0)
+                id = (struct run_id) { 0, 0 };
+        return id;
+}
+
+bool container_same_run(const bl_record *rec, struct run_id id)
+{
+        struct run_id now = container_run_id(rec);
+        return now.pid == id.pid && now.starttime == id.starttime;
+}
+
+const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX])
+{
+        const char *recorded = bl_record_get(rec, "cgroup");
+        if (recorded && !strchr(recorded, '/') && recorded[0] != '.' && strlen(recorded) < CGNAME_MAX)
+                snprintf(buf, CGNAME_MAX, "%s", recorded);
+        else
+                snprintf(buf, CGNAME_MAX, "%s@%s", bl_record_get(rec, "name"), store_root_id(ctx));
+        return buf;
+}
+
+int container_space_check(bl_ctx *ctx, const char *name, uint64_t size)
+{
+        _cleanup_free_ char *dir = store_path(ctx, "containers");
+        uint64_t avail;
+        if (!dir)
+                return -ENOMEM;
+        if (disk_free_bytes(dir, &avail) < 0 || avail >= size)
+                return 0;
+        char a[32], s[32];
+        bl_format_size(avail, a);
+        bl_format_size(size, s);
+        return bl_err(ctx, ENOSPC, "container \"%s\": the state root has %s free, its disk may grow by %s; free some space first", name,
+                      a, s);
+}
+
+bool container_disk_busy(bl_ctx *ctx, const char *name)
+{
+        _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");
+        if (!disk)
+                return true;
+        /* a run that just ended frees its loop device as its mount
+         * namespace goes: a moment */
+        for (int i = 0; i < 150; i++) {
+                if (!disk_loop_backs(disk, NULL))
+                        return false;
+                nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
+        }
+        return true;
+}
+
 int exit_status_read(const char *path, int *ret_code, int *ret_signal)
 {
         _cleanup_free_ char *s = NULL;
@@ -89,8 +219,16 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
         const char *name = bl_record_get(rec, "name");
         const char *state = bl_record_get(rec, "state");
         bool changed = false;
+        if (ret_changed)
+                *ret_changed = false;
+        /* the caller's look may be stale (another verb started it again):
+         * a live run is not ours to finalize */
+        if (container_liveness(rec) == LIVE_RUNNING)
+                return 0;
         struct cg_host h;
         bool have_cg = cgroup_host(ctx, &h) == 0;
+        char cgbuf[CGNAME_MAX];
+        const char *cg = container_cgroup(ctx, rec, cgbuf);
         if (state && (strcmp(state, "running") == 0 || strcmp(state, "starting") == 0)) {
                 _cleanup_free_ char *status = container_file(ctx, name, "exit-status");
                 int code = -1, sig = 0;
@@ -106,7 +244,7 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                         record_set(rec, "exit_signal", "9");
                 }
                 uint64_t ooms = 0;
-                if (have_cg && cgroup_oom_kills(&h, name, &ooms) == 0 && ooms > 0)
+                if (have_cg && cgroup_oom_kills(&h, cg, &ooms) == 0 && ooms > 0)
                         record_set(rec, "oom_killed", "yes");
                 else
                         record_set(rec, "oom_killed", NULL);
@@ -116,25 +254,24 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 record_set(rec, "starter_pid", NULL);
                 changed = true;
         }
-        /* a populated cgroup of a container that is not running is another
-         * root's container of the same name: not ours to remove */
+        /* the cgroup is this root's own; populated while the init is dead,
+         * it holds a run's last processes: they take a moment to go */
         bool ours = false;
-        if (have_cg && cgroup_exists(&h, name)) {
-                /* the last processes of a container that just ended take a moment */
-                for (int i = 0; i < 50 && !(ours = !cgroup_populated(&h, name)); i++)
+        if (have_cg && cgroup_exists(&h, cg)) {
+                for (int i = 0; i < 50 && !(ours = !cgroup_populated(&h, cg)); i++)
                         nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         }
         if (ours) {
                 char saved[sizeof(ctx->errmsg)];
                 memcpy(saved, ctx->errmsg, sizeof(saved));
-                if (cgroup_remove(ctx, &h, name) < 0)
+                if (cgroup_remove(ctx, &h, cg) < 0)
                         bl_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
                 memcpy(ctx->errmsg, saved, sizeof(saved));
                 changed = true;
         }
         network_cleanup(ctx, rec);
         if (changed) {
-                int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                int r = container_save(ctx, rec);
                 if (r < 0)
                         return r;
                 if (network_count(rec))

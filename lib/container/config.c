@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+
 #include "cgroup/devices_bpf.h"
 #include "container.h"
 #include "runtime/runtime.h"
@@ -56,16 +58,49 @@ BL_EXPORT int bl_container_config_set_workdir(bl_container_config *c, const char
                 return -EINVAL;
         return set_str(&c->workdir, d);
 }
+/* RFC 1123: dot-separated labels of letters, digits and inner hyphens. */
+static bool hostname_valid(const char *h)
+{
+        size_t n = strlen(h), label = 0;
+        if (n == 0 || n > 64)
+                return false;
+        for (size_t i = 0; i <= n; i++) {
+                char ch = h[i];
+                if (ch == '.' || ch == 0) {
+                        if (label == 0 || label > 63 || h[i - 1] == '-')
+                                return false;
+                        label = 0;
+                } else if (isalnum((unsigned char) ch) || (ch == '-' && label > 0))
+                        label++;
+                else
+                        return false;
+        }
+        return true;
+}
+
+/* USER or USER:GROUP, each a number or a name of the image's passwd and
+ * group files (letters, digits, _ . -). */
+static bool user_valid(const char *u)
+{
+        const char *colon = strchr(u, ':');
+        if (!*u || strlen(u) > 64 || (colon && (colon == u || !colon[1] || strchr(colon + 1, ':'))))
+                return false;
+        for (const char *p = u; *p; p++)
+                if (!(isalnum((unsigned char) *p) || *p == '_' || *p == '.' || *p == '-' || *p == ':'))
+                        return false;
+        return u[0] != '-';
+}
+
 BL_EXPORT int bl_container_config_set_hostname(bl_container_config *c, const char *h)
 {
-        if (h && (strlen(h) == 0 || strlen(h) > 64))
+        if (h && !hostname_valid(h))
                 return -EINVAL;
         return set_str(&c->hostname, h);
 }
 BL_EXPORT int bl_container_config_set_user(bl_container_config *c, const char *u)
 {
         /* numeric, or names resolved in the image's /etc/passwd at start */
-        if (u && (!*u || strchr(u, '\n') || strlen(u) > 64))
+        if (u && !user_valid(u))
                 return -EINVAL;
         return set_str(&c->user, u);
 }

@@ -68,6 +68,16 @@ struct bl_process {
 char *container_dir(bl_ctx *ctx, const char *name);
 char *container_file(bl_ctx *ctx, const char *name, const char *file);
 
+/* Saves a container's manifest, and a copy of it in the container's folder
+ * (when the folder exists): what check rebuilds the store from when the
+ * manifest is lost or corrupt while the container runs. */
+int container_save(bl_ctx *ctx, const bl_record *rec);
+/* The manifest, else that copy (*ret_from_copy tells which). */
+int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy);
+/* Names of every container the root knows of: manifests (readable or not)
+ * and folders. */
+int container_names(bl_ctx *ctx, char ***ret);
+
 /* Loads a container manifest, validating the name. */
 int container_load(bl_ctx *ctx, const char *name, bl_record **ret);
 /* The store's lock, then the manifest (the lock is released on failure). */
@@ -78,9 +88,34 @@ int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record 
 typedef enum live_state { LIVE_CREATED, LIVE_RUNNING, LIVE_DEAD } live_state;
 live_state container_liveness(const bl_record *rec);
 
+/* The identity of one run of a container: its init's pid and start time,
+ * recorded under the lock.  A verb that waited outside the lock compares it
+ * with the reloaded manifest's before it acts (compare-and-set). */
+struct run_id {
+        uint64_t pid, starttime;
+};
+struct run_id container_run_id(const bl_record *rec);
+bool container_same_run(const bl_record *rec, struct run_id id);
+
+/* The container's cgroup below baleine/: "NAME@ROOTID", so that two state
+ * roots' containers of one name never share one.  A started container
+ * records it ("cgroup" key); one never started gets it computed. */
+#define CGNAME_MAX 128
+const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX]);
+
+/* Refuses when the state root's free space cannot back `size` more bytes
+ * of a container's disk (a sparse copy that could not grow would lose
+ * data silently: the kernel aborts the ext4 journal). */
+int container_space_check(bl_ctx *ctx, const char *name, uint64_t size);
+
+/* Whether a container's disk is still attached to a loop device (a run
+ * baleine may have lost track of): waits briefly for a dying one to go. */
+bool container_disk_busy(bl_ctx *ctx, const char *name);
+
 /* Marks a dead container exited (status from its exit-status file, OOM from
  * its cgroup), removes its cgroup and leftover veth ends, refreshes hosts
- * files.  Under the lock.  *ret_changed tells whether anything changed. */
+ * files.  Under the lock.  *ret_changed tells whether anything changed.
+ * A run that is alive is never finalized: it is left as it is. */
 int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed);
 
 /* Starts a container whose manifest is loaded, under the lock. */
@@ -108,6 +143,9 @@ int hosts_refresh(bl_ctx *ctx);
 char *hosts_path(bl_ctx *ctx, const char *bridge);
 /* Loads a bridge's manifest; makes sure it exists in the kernel. */
 int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_prefix);
+/* The end of a bridge's removal, once its manifest says "removing" (under
+ * the lock): the kernel bridge, the hosts file, the manifest. */
+int bridge_finish_remove(bl_ctx *ctx, const char *name);
 /* Deletes host ends of the container's veths that are still there. */
 void network_cleanup(bl_ctx *ctx, const bl_record *rec);
 

@@ -141,7 +141,7 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                         return bl_err(ctx, EEXIST, "container \"%s\": already exists", name);
                 if ((r = network_assign(ctx, cfg, name, rec)) < 0)
                         return r;
-                if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                if ((r = container_save(ctx, rec)) < 0)
                         return r;
         }
         bl_fault("container-create-reserved");
@@ -155,6 +155,13 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 r = -ENOMEM;
                 goto fail;
         }
+        struct stat ist;
+        if (stat(src, &ist) < 0) {
+                r = bl_err(ctx, errno, "container \"%s\": image file %s: %m", name, src);
+                goto fail;
+        }
+        if ((r = container_space_check(ctx, name, (uint64_t) ist.st_size)) < 0)
+                goto fail;
         rm_rf(dir);
         if (mkdir(dir, 0711) < 0) {
                 r = bl_err(ctx, errno, "container \"%s\": cannot create %s: %m", name, dir);
@@ -170,13 +177,24 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 r = bl_err(ctx, errno, "container \"%s\": %m", name);
                 goto fail;
         }
+        bl_fault("container-create-renamed");
         {
                 _cleanup_unlock_ int lock = -1;
                 if ((r = store_lock(ctx, &lock)) < 0)
                         goto fail;
+                /* compare-and-set: the reservation must still be ours (check
+                 * may have undone it, thinking us dead) */
+                _cleanup_record_ bl_record *now = NULL;
+                const char *st = NULL;
+                uint64_t creator = 0;
+                if (container_load(ctx, name, &now) < 0 || !(st = bl_record_get(now, "state")) || strcmp(st, "creating") != 0 ||
+                    record_get_u64(now, "creator_pid", &creator) < 0 || creator != (uint64_t) getpid()) {
+                        /* not ours any more: nothing of it to undo either */
+                        return bl_err_force(ctx, EBUSY, "container \"%s\": its reservation was taken over while its disk was copied", name);
+                }
                 record_set(rec, "state", "created");
                 record_set(rec, "creator_pid", NULL);
-                if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+                if ((r = container_save(ctx, rec)) < 0)
                         goto fail;
         }
         bl_trace(ctx, "create: recorded");

@@ -50,6 +50,28 @@ static void decorate(bl_record *rec)
         record_set(rec, "limits", limits);
 }
 
+/* The truth in memory only, where the store cannot be written. */
+static void truth_in_memory(bl_record *rec)
+{
+        const char *state = bl_record_get(rec, "state");
+        if (state && strcmp(state, "running") == 0 && container_liveness(rec) == LIVE_DEAD) {
+                record_set(rec, "state", "exited");
+                record_set(rec, "pid", "0");
+        }
+}
+
+/* A lock that cannot be had on a read-only (or foreign) root: show the
+ * state without correcting it, with a warning. */
+static bool read_only_root(bl_ctx *ctx, int r)
+{
+        if (r != -EROFS && r != -EACCES && r != -EPERM)
+                return false;
+        bl_log(ctx, BL_LOG_WARNING, "state root \"%s\": cannot be written (%s); showing the state without correcting it", ctx->root,
+               strerror(-r));
+        bl_clear(ctx);
+        return true;
+}
+
 /* The truth, written back when it differs (the seed's list "updates the
  * instances file if needed"); never restarts anything. */
 static void refresh(bl_ctx *ctx, bl_record *rec)
@@ -77,12 +99,19 @@ BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
         if (need_lock) {
                 /* re-read under the lock before correcting anything */
                 _cleanup_unlock_ int lock = -1;
-                bl_record_list_free(list);
-                list = NULL;
-                if ((r = store_lock(ctx, &lock)) < 0 || (r = manifest_list(ctx, KIND_CONTAINERS, &list)) < 0)
-                        return r;
-                for (size_t i = 0; i < list->n; i++)
-                        refresh(ctx, list->items[i]);
+                if ((r = store_lock(ctx, &lock)) < 0) {
+                        if (!read_only_root(ctx, r))
+                                return r;
+                        for (size_t i = 0; i < list->n; i++)
+                                truth_in_memory(list->items[i]);
+                } else {
+                        bl_record_list_free(list);
+                        list = NULL;
+                        if ((r = manifest_list(ctx, KIND_CONTAINERS, &list)) < 0)
+                                return r;
+                        for (size_t i = 0; i < list->n; i++)
+                                refresh(ctx, list->items[i]);
+                }
         }
         for (size_t i = 0; i < list->n; i++) {
                 const char *state = bl_record_get(list->items[i], "state");
@@ -108,11 +137,19 @@ BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **re
                 return r;
         const char *state = bl_record_get(rec, "state");
         if (state && strcmp(state, "running") == 0 && container_liveness(rec) == LIVE_DEAD) {
-                bl_record_free(rec);
                 _cleanup_unlock_ int lock = -1;
-                if ((r = store_lock(ctx, &lock)) < 0 || (r = container_load(ctx, name, &rec)) < 0)
-                        return r;
-                refresh(ctx, rec);
+                if ((r = store_lock(ctx, &lock)) < 0) {
+                        if (!read_only_root(ctx, r)) {
+                                bl_record_free(rec);
+                                return r;
+                        }
+                        truth_in_memory(rec);
+                } else {
+                        bl_record_free(rec);
+                        if ((r = container_load(ctx, name, &rec)) < 0)
+                                return r;
+                        refresh(ctx, rec);
+                }
         }
         decorate(rec);
         *ret = rec;
@@ -145,7 +182,8 @@ BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
         if (container_liveness(rec) != LIVE_RUNNING)
                 return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
         struct cg_host h;
-        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_stats(ctx, &h, name, out)) < 0)
+        char cg[CGNAME_MAX];
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_stats(ctx, &h, container_cgroup(ctx, rec, cg), out)) < 0)
                 return r;
         record_set(out, "name", name);
         *ret = steal_ptr(&out);
@@ -164,9 +202,10 @@ BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_contai
         struct cg_limits lim = { .memory = cfg->memory, .cpus = cfg->cpus, .cpu_quota = cfg->cpu_quota, .pids = cfg->pids };
         if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_validate(ctx, &h, &lim)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
-        if (container_liveness(rec) == LIVE_RUNNING && (r = cgroup_apply(ctx, &h, name, &lim)) < 0)
+        char cg[CGNAME_MAX];
+        if (container_liveness(rec) == LIVE_RUNNING && (r = cgroup_apply(ctx, &h, container_cgroup(ctx, rec, cg), &lim)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         if ((r = limits_to_record(ctx, cfg, rec)) < 0)
                 return r;
-        return manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        return container_save(ctx, rec);
 }

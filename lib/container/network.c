@@ -45,6 +45,9 @@ int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_
                 return r;
         uint32_t addr;
         int prefix;
+        const char *st = bl_record_get(b, "state");
+        if (st && (strcmp(st, "creating") == 0 || strcmp(st, "removing") == 0))
+                return bl_err(ctx, EBUSY, "bridge \"%s\": is being %s", bridge, st[0] == 'c' ? "created" : "removed");
         const char *a = bl_record_get(b, "address");
         if (!a || bl_parse_ipv4_cidr(a, &addr, &prefix) < 0)
                 return bl_err(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
@@ -58,35 +61,44 @@ int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_
         return 0;
 }
 
-/* Every address recorded on `bridge` by any container. */
+/* Every address recorded on `bridge` by any container: one whose manifest
+ * is corrupt or lost keeps its addresses through its copy, and one known by
+ * neither makes allocation refuse rather than hand its address out twice. */
 static int used_addresses(bl_ctx *ctx, const char *bridge, uint32_t **ret, size_t *ret_n)
 {
-        _cleanup_record_list_ bl_record_list *all = NULL;
-        int r = manifest_list(ctx, KIND_CONTAINERS, &all);
+        _cleanup_strv_ char **names = NULL;
+        int r = container_names(ctx, &names);
         if (r < 0)
                 return r;
         size_t n = 0, cap = 16;
-        uint32_t *v = malloc(cap * sizeof(*v));
+        _cleanup_free_ uint32_t *v = malloc(cap * sizeof(*v));
         if (!v)
                 return -ENOMEM;
-        for (size_t i = 0; i < all->n; i++)
-                for (size_t k = 0; k < network_count(all->items[i]); k++) {
+        for (char **name = names; name && *name; name++) {
+                _cleanup_record_ bl_record *rec = NULL;
+                if ((r = container_load_any(ctx, *name, &rec, NULL)) == -ENOENT) {
+                        bl_clear(ctx);
+                        continue; /* a folder of nothing: no address */
+                }
+                if (r < 0)
+                        return bl_err_force(ctx, r, "bridge \"%s\": container \"%s\" has a corrupt manifest and no copy: its addresses are "
+                                                    "unknown; repair or remove it first", bridge, *name);
+                for (size_t k = 0; k < network_count(rec); k++) {
                         _cleanup_free_ char *br = NULL;
                         uint32_t a;
                         int p;
-                        if (network_parse(all->items[i], k, &br, &a, &p, NULL) < 0 || strcmp(br, bridge) != 0)
+                        if (network_parse(rec, k, &br, &a, &p, NULL) < 0 || strcmp(br, bridge) != 0)
                                 continue;
                         if (n == cap) {
                                 uint32_t *nv = realloc(v, (cap *= 2) * sizeof(*v));
-                                if (!nv) {
-                                        free(v);
+                                if (!nv)
                                         return -ENOMEM;
-                                }
                                 v = nv;
                         }
                         v[n++] = a;
                 }
-        *ret = v;
+        }
+        *ret = steal_ptr(&v);
         *ret_n = n;
         return 0;
 }
@@ -104,7 +116,7 @@ int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name
                 if (bl_parse_ipv4_cidr(bl_record_get(b, "address"), &baddr, &prefix) < 0)
                         return bl_err(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
                 _cleanup_free_ uint32_t *used = NULL;
-                size_t nused;
+                size_t nused = 0;
                 if ((r = used_addresses(ctx, bridge, &used, &nused)) < 0)
                         return r;
                 /* interfaces of this very container already assigned */
@@ -140,12 +152,12 @@ int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name
                                       bl_record_get(b, "address"));
                 bl_format_ipv4(addr, ip);
                 char hostif[IFNAMSIZ_];
-                net_host_ifname(name, (int) i, 0, hostif);
+                net_host_ifname(store_root_id(ctx), name, (int) i, 0, hostif);
                 for (unsigned salt = 1; salt < 16; salt++) {
                         bool up;
                         if (net_link_query(ctx, hostif, &up, NULL, NULL) != 1)
                                 break;
-                        net_host_ifname(name, (int) i, salt, hostif); /* taken by someone else */
+                        net_host_ifname(store_root_id(ctx), name, (int) i, salt, hostif); /* taken by someone else */
                 }
                 char key[16];
                 snprintf(key, sizeof(key), "net%zu", i);

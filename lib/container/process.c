@@ -29,7 +29,8 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
                 if ((r = env_set(&env, *p)) < 0)
                         return r;
         struct cg_host h;
-        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, name, &procs)) < 0)
+        char cg[CGNAME_MAX];
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, container_cgroup(ctx, rec, cg), &procs)) < 0)
                 return r;
         if ((r = program_security(ctx, rec, cfg->user, &spec.prog.sec)) < 0)
                 return r;
@@ -94,7 +95,10 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
         if (p->container) {
                 _cleanup_unlock_ int lock = -1;
                 _cleanup_record_ bl_record *rec = NULL;
-                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &rec) == 0) {
+                /* only the run this process waited for: the container may
+                 * have been stopped and started again meanwhile */
+                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &rec) == 0 &&
+                    container_run_id(rec).pid == (uint64_t) p->pid) {
                         _cleanup_free_ char *status = container_file(ctx, p->container, "exit-status");
                         int sig;
                         if (status)

@@ -119,11 +119,16 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         struct cg_host cgh;
         struct run_child child = { .pidfd = -1, .sync_fd = -1 };
         char hostifs[MAX_NETS][IFNAMSIZ_];
+        char cg[CGNAME_MAX];
         size_t nveth = 0;
         bool cg_made = false, saved_starting = false;
         int r, loop_nr = -1;
         _cleanup_free_ char *prev_state = bl_strdup(bl_record_get(rec, "state"));
 
+        /* every path that starts (start, restart, check's restart policy):
+         * never a container whose creator is still copying its disk */
+        if (prev_state && strcmp(prev_state, "creating") == 0)
+                return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
         if (container_liveness(rec) == LIVE_RUNNING)
                 return bl_err(ctx, EBUSY, "container \"%s\": already running", name);
         if ((r = container_finalize(ctx, rec, NULL)) < 0)
@@ -172,6 +177,19 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         if (strcmp(fstype, "ext4") != 0)
                 return bl_err(ctx, EMEDIUMTYPE, "container \"%s\": disk holds %s, not ext4", name, fstype);
+        {
+                /* what the sparse copy may still allocate */
+                struct stat dst;
+                if (stat(disk, &dst) == 0 && (uint64_t) dst.st_size > (uint64_t) dst.st_blocks * 512 &&
+                    (r = container_space_check(ctx, name, (uint64_t) dst.st_size - (uint64_t) dst.st_blocks * 512)) < 0)
+                        return r;
+        }
+        if (disk_ext4_has_errors(disk)) {
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": its disk records ext4 errors; running e2fsck -p on it", name);
+                if ((r = disk_ext4_repair(ctx, disk)) < 0)
+                        return bl_err_wrap(ctx, r, "container \"%s\"", name);
+                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": e2fsck repaired its disk", name);
+        }
         if ((r = loop_attach(ctx, disk, false, &loop_fd, &loop_nr)) < 0)
                 return bl_err_wrap(ctx, r, "container \"%s\"", name);
         bl_fault("container-start-loop");
@@ -192,16 +210,17 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         strv_push(&lim.device_rules, rule);
                 }
         }
-        /* cgroups are named for the container only: one in use belongs to a
-         * container of the same name under another state root */
-        if (cgroup_populated(&cgh, name)) {
-                r = bl_err(ctx, EBUSY, "container \"%s\": cgroup baleine/%s holds processes (a container of this name under another state root?)",
-                           name, name);
+        /* the cgroup is named for this root's container: one still
+         * populated holds a run the store lost track of, never joined */
+        record_set(rec, "cgroup", NULL);
+        container_cgroup(ctx, rec, cg);
+        if (cgroup_populated(&cgh, cg)) {
+                r = bl_err(ctx, EBUSY, "container \"%s\": cgroup baleine/%s still holds processes (a run baleine lost track of?)", name, cg);
                 goto fail;
         }
-        if (cgroup_exists(&cgh, name))
-                cgroup_remove(ctx, &cgh, name);
-        if ((r = cgroup_create(ctx, &cgh, name, &lim)) < 0) {
+        if (cgroup_exists(&cgh, cg))
+                cgroup_remove(ctx, &cgh, cg);
+        if ((r = cgroup_create(ctx, &cgh, cg, &lim)) < 0) {
                 bl_err_wrap(ctx, r, "container \"%s\"", name);
                 goto fail;
         }
@@ -250,7 +269,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
 
         if ((r = runtime_spawn(ctx, &spec, &child)) < 0)
                 goto fail;
-        if ((r = cgroup_attach(ctx, &cgh, name, child.pid)) < 0)
+        if ((r = cgroup_attach(ctx, &cgh, cg, child.pid)) < 0)
                 goto fail;
         bl_fault("container-start-spawned");
         bl_trace(ctx, "start: cloned");
@@ -270,8 +289,9 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         record_setf(rec, "pid", "%d", (int) child.pid);
         record_setf(rec, "pid_starttime", "%llu", (unsigned long long) st);
         record_set(rec, "state", "starting");
+        record_set(rec, "cgroup", cg);
         record_setf(rec, "starter_pid", "%d", (int) getpid());
-        if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0) {
+        if ((r = container_save(ctx, rec)) < 0) {
                 record_set(rec, "state", prev_state);
                 goto fail;
         }
@@ -305,7 +325,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         record_set(rec, "exit_signal", NULL);
         record_set(rec, "oom_killed", NULL);
         record_set(rec, "finished_at", NULL);
-        if ((r = manifest_save(ctx, KIND_CONTAINERS, name, rec)) < 0)
+        if ((r = container_save(ctx, rec)) < 0)
                 goto fail;
         if (hook.n)
                 hosts_refresh(ctx);
@@ -334,12 +354,12 @@ fail:
                 record_set(rec, "state", prev_state);
                 record_set(rec, "pid", "0");
                 record_set(rec, "starter_pid", NULL);
-                manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                container_save(ctx, rec);
         }
         for (size_t i = 0; i < nveth; i++)
                 net_link_delete(ctx, hostifs[i]);
         if (cg_made)
-                cgroup_remove(ctx, &cgh, name);
+                cgroup_remove(ctx, &cgh, cg);
         limits_free(&lim);
         return r < 0 ? r : -EIO;
 }
@@ -352,10 +372,11 @@ BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, 
         int r = container_lock_load(ctx, name, &lock, &rec);
         if (r < 0)
                 return r;
-        const char *state = bl_record_get(rec, "state");
-        if (state && strcmp(state, "creating") == 0)
-                return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
-        /* a user's start clears a user's stop (restart policy "always") */
+        /* a user's start clears a user's stop (restart policy "always")
+         * and starts on-failure:N's count over */
         record_set(rec, "stopped_by_user", NULL);
+        record_set(rec, "restart_count", NULL);
+        record_set(rec, "restart_failures", NULL);
+        record_set(rec, "restart_exhausted", NULL);
         return container_start_locked(ctx, rec, flags, ret);
 }

@@ -34,7 +34,9 @@ static int terminate(bl_ctx *ctx, const char *name, int pidfd, int timeout)
 }
 
 /* Stops a running container: called and returning with the lock held
- * (*lock), which it drops while it waits. */
+ * (*lock), which it drops while it waits.  Back under the lock it reloads
+ * the manifest into *recp and finalizes it only if it still records the run
+ * it stopped: one started meanwhile is left running (compare-and-set). */
 static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout, bool by_user, bl_record **recp)
 {
         bl_record *rec = *recp;
@@ -42,32 +44,35 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
                 container_finalize(ctx, rec, NULL);
                 return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
         }
-        uint64_t pid, st;
-        record_get_u64(rec, "pid", &pid);
-        record_get_u64(rec, "pid_starttime", &st);
+        struct run_id seen = container_run_id(rec);
         _cleanup_close_ int pidfd = -1;
-        if (proc_open_verified((pid_t) pid, st, &pidfd) < 0) {
+        if (proc_open_verified((pid_t) seen.pid, seen.starttime, &pidfd) < 0) {
                 container_finalize(ctx, rec, NULL);
                 return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
         }
         if (by_user) {
                 record_set(rec, "stopped_by_user", "yes");
-                int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+                int r = container_save(ctx, rec);
                 if (r < 0)
                         return r;
         }
         store_unlock(lock);
         int r = terminate(ctx, name, pidfd, timeout < 0 ? STOP_TIMEOUT_DEFAULT : timeout);
-        waitpid((pid_t) pid, NULL, WNOHANG);
+        waitpid((pid_t) seen.pid, NULL, WNOHANG);
+        bl_fault("container-stop-waited");
         int lr = store_lock(ctx, lock);
         if (lr < 0)
                 return lr;
         bl_record *fresh;
-        if (container_load(ctx, name, &fresh) == 0) {
-                bl_record_free(*recp);
-                *recp = fresh;
-                container_finalize(ctx, fresh, NULL);
+        if ((lr = container_load(ctx, name, &fresh)) < 0)
+                return r < 0 ? r : lr;
+        bl_record_free(*recp);
+        *recp = fresh;
+        if (!container_same_run(fresh, seen)) {
+                bl_log(ctx, BL_LOG_INFO, "container \"%s\": started again while it was being stopped; the new run is left alone", name);
+                return r;
         }
+        container_finalize(ctx, fresh, NULL);
         return r;
 }
 
@@ -115,9 +120,15 @@ BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
                         return bl_err(ctx, EBUSY, "container \"%s\": is running; stop it first or use --force", name);
                 if ((r = stop_with_lock(ctx, name, &lock, 0, true, &rec)) < 0)
                         return r;
+                if (container_liveness(rec) == LIVE_RUNNING)
+                        return bl_err(ctx, EBUSY, "container \"%s\": was started again while it was being removed; not removed", name);
         }
         if ((r = container_finalize(ctx, rec, NULL)) < 0)
                 return r;
+        /* the kernel has the last word: a disk a loop device still reads
+         * belongs to a run the store lost track of, never deleted */
+        if (container_disk_busy(ctx, name))
+                return bl_err(ctx, EBUSY, "container \"%s\": its disk is still attached to a loop device (a run still alive?); not removed", name);
         /* manifest first: a crash between leaves an orphan folder that check
          * removes, never a manifest that names nothing */
         if ((r = manifest_remove(ctx, KIND_CONTAINERS, name)) < 0)

@@ -27,6 +27,7 @@ struct bl_ctx {
         void *progress_data;
         uint64_t t0_usec;       /* monotonic, at creation: for bl_trace */
         bool store_ready;       /* the root's folders exist (made once per context) */
+        char root_id[9];        /* store_root_id(), once computed */
 };
 
 static inline void freep(void *p) { free(*(void **)p); }
@@ -61,7 +62,8 @@ void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 void bl_trace(bl_ctx *ctx, const char *step);
 
 /* Fault injection for crash-consistency tests: when BALEINE_FAULT equals
- * `step`, the process is killed with SIGKILL right there. */
+ * `step`, the process is killed with SIGKILL right there; when BALEINE_PAUSE
+ * does, it stops itself (SIGSTOP) so a test can race it, then SIGCONT it. */
 void bl_fault(const char *step);
 
 /* strings */
@@ -70,6 +72,7 @@ char *bl_asprintf(const char *fmt, ...) _printf_(1, 2);
 char **strv_copy(char *const *v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, const char *s);
+bool strv_contains(char *const *v, const char *s);
 bool startswith(const char *s, const char *prefix);
 /* env list: replace KEY= if present, else append. */
 int env_set(char ***env, const char *key_value);

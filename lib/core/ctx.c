@@ -159,6 +159,9 @@ void bl_fault(const char *step)
         const char *f = secure_getenv("BALEINE_FAULT");
         if (f && strcmp(f, step) == 0)
                 raise(SIGKILL);
+        const char *p = secure_getenv("BALEINE_PAUSE");
+        if (p && strcmp(p, step) == 0)
+                raise(SIGSTOP);
 #else
         (void) step;
 #endif

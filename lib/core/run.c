@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "core.h"
@@ -43,6 +44,7 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
                 close(errp[1]);
                 return bl_err(ctx, errno, "%s: pipe: %m", what);
         }
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
@@ -51,6 +53,11 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
                 return bl_err(ctx, e, "%s: fork: %s", what, strerror(e));
         }
         if (pid == 0) {
+                /* dies with its caller: a killed CLI leaves no mke2fs, cp or
+                 * debootstrap writing into the state root */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(127);
                 int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
                 dup2(devnull, 0);
                 dup2(ret_stdout ? outp[1] : (out_fd >= 0 ? out_fd : devnull), 1);

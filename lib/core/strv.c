@@ -58,6 +58,14 @@ int strv_push(char ***v, const char *s)
         return 0;
 }
 
+bool strv_contains(char *const *v, const char *s)
+{
+        for (; v && *v; v++)
+                if (strcmp(*v, s) == 0)
+                        return true;
+        return false;
+}
+
 bool startswith(const char *s, const char *prefix)
 {
         return strncmp(s, prefix, strlen(prefix)) == 0;

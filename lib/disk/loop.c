@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
@@ -84,4 +85,37 @@ int loop_attach(bl_ctx *ctx, const char *path, bool read_only, int *ret_fd, int 
                 return 0;
         }
         return bl_err(ctx, EBUSY, "disk %s: every free loop device was taken by others", path);
+}
+
+/* The kernel's own record (sysfs) of what each loop device reads: a file
+ * deleted while attached shows as "PATH (deleted)". */
+bool disk_loop_backs(const char *path, int *ret_nr)
+{
+        _cleanup_free_ char *real = realpath(path, NULL);
+        const char *p = real ? real : path;
+        size_t plen = strlen(p);
+        DIR *d = opendir("/sys/block");
+        struct dirent *de;
+        bool found = false;
+        while (d && !found && (de = readdir(d))) {
+                int nr;
+                if (sscanf(de->d_name, "loop%d", &nr) != 1)
+                        continue;
+                char sys[300];
+                snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", de->d_name);
+                _cleanup_free_ char *b = NULL;
+                if (read_line(sys, &b) < 0)
+                        continue;
+                size_t blen = strlen(b);
+                if (blen > 10 && strcmp(b + blen - 10, " (deleted)") == 0)
+                        b[blen -= 10] = 0;
+                if (strncmp(b, p, plen) == 0 && (b[plen] == 0 || b[plen] == '/')) {
+                        found = true;
+                        if (ret_nr)
+                                *ret_nr = nr;
+                }
+        }
+        if (d)
+                closedir(d);
+        return found;
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "disk.h"
 
@@ -53,5 +54,44 @@ int disk_probe_fstype(bl_ctx *ctx, const char *path, char **ret_type)
         if (!t)
                 return bl_err(ctx, EMEDIUMTYPE, "disk %s: no filesystem found", path);
         *ret_type = t;
+        return 0;
+}
+
+#define EXT4_SB_OFFSET 1024
+#define EXT4_SB_MAGIC 0xEF53
+#define EXT4_ERROR_FS 0x0002
+
+bool disk_ext4_has_errors(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        unsigned char sb[0x60];
+        if (fd < 0 || pread(fd, sb, sizeof(sb), EXT4_SB_OFFSET) != (ssize_t) sizeof(sb))
+                return false;
+        /* little-endian on disk: s_magic at 0x38, s_state at 0x3a */
+        unsigned magic = (unsigned) sb[0x38] | (unsigned) sb[0x39] << 8;
+        unsigned state = (unsigned) sb[0x3a] | (unsigned) sb[0x3b] << 8;
+        return magic == EXT4_SB_MAGIC && (state & EXT4_ERROR_FS);
+}
+
+int disk_ext4_repair(bl_ctx *ctx, const char *path)
+{
+        char what[300];
+        snprintf(what, sizeof(what), "disk %s", path);
+        char *argv[] = { (char *) "e2fsck", (char *) "-p", (char *) "-f", (char *) path, NULL };
+        /* e2fsck exits 1 when it corrected errors: the superblock is the judge */
+        int r = bl_run(ctx, what, argv, -1, NULL);
+        if (!disk_ext4_has_errors(path)) {
+                bl_clear(ctx);
+                return 0;
+        }
+        return r < 0 ? r : bl_err(ctx, EUCLEAN, "%s: errors remain after e2fsck -p; run e2fsck by hand", what);
+}
+
+int disk_free_bytes(const char *path, uint64_t *ret)
+{
+        struct statvfs st;
+        if (statvfs(path, &st) < 0)
+                return -errno;
+        *ret = (uint64_t) st.f_bavail * st.f_frsize;
         return 0;
 }

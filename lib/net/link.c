@@ -173,15 +173,33 @@ int net_link_delete(bl_ctx *ctx, const char *name)
         return r < 0 && r != -ENODEV ? bl_err(ctx, r, "link \"%s\": cannot delete: %s", name, strerror(-r)) : 0;
 }
 
+int net_link_attach(bl_ctx *ctx, const char *name, const char *bridge, bool *ret_changed)
+{
+        _cleanup_sock_ struct nl_sock *s = NULL;
+        _cleanup_link_ struct rtnl_link *l = NULL, *br = NULL;
+        *ret_changed = false;
+        int r = open_sock(&s);
+        if (r == 0 && (r = get_link(s, name, &l)) == 0 && (r = get_link(s, bridge, &br)) == 0 &&
+            rtnl_link_get_master(l) != rtnl_link_get_ifindex(br)) {
+                if ((r = nl_to_errno(rtnl_link_enslave(s, br, l))) == 0)
+                        *ret_changed = true;
+        }
+        return r < 0 ? bl_err(ctx, r, "link \"%s\": cannot attach to bridge \"%s\": %s", name, bridge, strerror(-r)) : 0;
+}
+
 int net_bridge_delete(bl_ctx *ctx, const char *name)
 {
         return net_link_delete(ctx, name);
 }
 
-void net_host_ifname(const char *container, int index, unsigned salt, char buf[IFNAMSIZ_])
+void net_host_ifname(const char *scope, const char *container, int index, unsigned salt, char buf[IFNAMSIZ_])
 {
-        /* FNV-1a: stable across runs and hosts */
+        /* FNV-1a: stable across runs and hosts; the scope (the state root's
+         * id) keeps two roots' containers of one name apart */
         uint32_t h = 2166136261u ^ salt;
+        for (const unsigned char *p = (const unsigned char *) scope; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        h = (h ^ '/') * 16777619u;
         for (const unsigned char *p = (const unsigned char *) container; *p; p++)
                 h = (h ^ *p) * 16777619u;
         h = (h ^ (uint32_t) index) * 16777619u;

@@ -24,12 +24,15 @@ int net_link_set_up(bl_ctx *ctx, const char *name, bool up);
 /* 1 if the link exists (up in *ret_up, MTU in *ret_mtu), 0 if not. */
 int net_link_query(bl_ctx *ctx, const char *name, bool *ret_up, int *ret_mtu, bool *ret_is_bridge);
 int net_link_delete(bl_ctx *ctx, const char *name);
+/* Makes `bridge` the master of link `name` when it is not; *ret_changed
+ * tells whether it had to (a bridge deleted and made again by hand). */
+int net_link_attach(bl_ctx *ctx, const char *name, const char *bridge, bool *ret_changed);
 /* The host end `host_name` joins `bridge`; the peer is created as
  * `peer_name` directly in the network namespace of `pid`. */
 int net_veth_create(bl_ctx *ctx, const char *host_name, const char *peer_name, pid_t pid, const char *bridge, int mtu);
 /* "vb" + hash of the container name and index: at most 15 bytes; `salt`
  * changes it on a collision. */
-void net_host_ifname(const char *container, int index, unsigned salt, char buf[IFNAMSIZ_]);
+void net_host_ifname(const char *scope, const char *container, int index, unsigned salt, char buf[IFNAMSIZ_]);
 
 /* In the container's network namespace: lo up, addresses, default route.
  * Runs in the container's first process, before pivot_root. */

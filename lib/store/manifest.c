@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "store.h"
@@ -28,6 +29,57 @@ char *store_path(bl_ctx *ctx, const char *fmt, ...)
         return p;
 }
 
+const char *store_root_id(bl_ctx *ctx)
+{
+        if (ctx->root_id[0])
+                return ctx->root_id;
+        char key[64];
+        struct stat st;
+        if (stat(ctx->root, &st) == 0)
+                snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+        else
+                key[0] = 0;
+        /* FNV-1a; a root not made yet is named by its path until
+         * store_init makes it (which forgets this id) */
+        uint32_t h = 2166136261u;
+        for (const unsigned char *p = (const unsigned char *) (key[0] ? key : ctx->root); *p; p++)
+                h = (h ^ *p) * 16777619u;
+        snprintf(ctx->root_id, sizeof(ctx->root_id), "%08x", h);
+        return ctx->root_id;
+}
+
+#define RESERVE_BYTES (1u << 20)
+
+/* A full state root must still record the truth (a container that died is
+ * marked exited): a spare file is kept, given up when a manifest cannot be
+ * written for want of space, and made again once there is room. */
+static void store_reserve(bl_ctx *ctx)
+{
+        _cleanup_free_ char *p = store_path(ctx, "reserve");
+        struct stat st;
+        if (!p || (stat(p, &st) == 0 && (uint64_t) st.st_blocks * 512 >= RESERVE_BYTES))
+                return;
+        int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return;
+        if (fallocate(fd, 0, 0, RESERVE_BYTES) < 0) {
+                close(fd);
+                unlink(p); /* no room yet: the next init tries again */
+                return;
+        }
+        close(fd);
+}
+
+/* Gives the spare back to the filesystem; whether there was one. */
+static bool store_unreserve(bl_ctx *ctx)
+{
+        _cleanup_free_ char *p = store_path(ctx, "reserve");
+        if (!p || unlink(p) < 0)
+                return false;
+        bl_log(ctx, BL_LOG_WARNING, "state root \"%s\": full; its reserve was used to record the state: free some space", ctx->root);
+        return true;
+}
+
 int store_init(bl_ctx *ctx)
 {
         if (ctx->store_ready)
@@ -53,6 +105,8 @@ int store_init(bl_ctx *ctx)
                         chmod(p, 0711);
         }
         ctx->store_ready = true;
+        ctx->root_id[0] = 0;
+        store_reserve(ctx);
         return 0;
 }
 
@@ -163,6 +217,8 @@ int manifest_save(bl_ctx *ctx, const char *kind, const char *name, const bl_reco
         if (r < 0)
                 return bl_err(ctx, r, "%s \"%s\": a value contains a newline", kind_noun(kind), name);
         r = write_file_atomic(path, text, strlen(text), 0644);
+        if ((r == -ENOSPC || r == -EDQUOT) && store_unreserve(ctx))
+                r = write_file_atomic(path, text, strlen(text), 0644);
         if (r < 0)
                 return bl_err(ctx, r, "%s \"%s\": cannot write %s: %s", kind_noun(kind), name, path, strerror(-r));
         return 0;

@@ -11,6 +11,10 @@
 
 /* ROOT/<formatted>; NULL on ENOMEM. */
 char *store_path(bl_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+/* Eight hex digits naming this state root in host-global names (cgroups,
+ * veths, cron files): a hash of the root folder's device and inode, so two
+ * paths to one root agree and two roots never share a name. */
+const char *store_root_id(bl_ctx *ctx);
 /* Creates the root's folders. */
 int store_init(bl_ctx *ctx);
 

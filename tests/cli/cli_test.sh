@@ -186,6 +186,19 @@ expect 1 "container on unknown bridge" -- bl container create -i base -c n1 -b n
 has err 'no such bridge "nosuch"' "unknown bridge message"
 expect 0 "bridge list" -- bl bridge list
 
+# --- validation before anything is made
+snap valid
+expect 2 "hostname with a space" -- bl container create -i base -c v1 --hostname 'bad host!' -p true
+expect 2 "user with two colons" -- bl container create -i base -c v1 -u bad:user:x -p true
+expect 2 "repeated cpus" -- bl container create -i base -c v1 --cpus 0,0,0 -p true
+expect 1 "cpu quota above the host's CPUs" -- bl container create -i base -c v1 --cpu-quota 1000 -p true
+state_is valid "bad options leave the state as it was"
+# a manifest without an image (written by hand, or by an older version)
+printf 'name: noimage\nstate: exited\npid: 0\n' >"$R/manifeste/containers/noimage.manifest"
+expect 0 "list with a manifest without image" -- bl container list --all
+if grep -q '(null)' "$T/out"; then ko "list prints (null)"; else ok "list shows no (null)"; fi
+rm -f "$R/manifeste/containers/noimage.manifest"
+
 # --- check and cron
 expect 0 "check" -- bl check
 expect 0 "check --dry-run --json" -- bl check --dry-run --json
@@ -193,14 +206,40 @@ mkdir -p "$T/cron.d"
 export BALEINE_CRON_DIR="$T/cron.d"
 expect 0 "cron install" -- bl cron install --every 2
 expect 0 "cron install again" -- bl cron install --every 2
-if [ "$(grep -c 'baleine check' "$T/cron.d/baleine")" = 1 ]; then ok "cron install is idempotent"; else ko "cron entries: $(cat "$T/cron.d/baleine")"; fi
-has_entry=$(grep 'baleine check' "$T/cron.d/baleine" | awk '{$1=$2=$3=$4=$5=$6=""; print}' | sed 's/ >.*//')
+expect 0 "cron status" -- bl cron status
+CF=$(sed -n 's/^file: //p' "$T/out")
+if [ "$(grep -c 'baleine check' "$CF" 2>/dev/null)" = 1 ]; then ok "cron install is idempotent"; else ko "cron entries in $CF: $(cat "$CF")"; fi
+has_entry=$(grep 'baleine check' "$CF" | awk '{$1=$2=$3=$4=$5=$6=""; print}' | sed 's/ >.*//')
 if sh -c "$has_entry" >/dev/null 2>&1; then ok "the cron entry's command runs by hand"; else ko "cron command failed: $has_entry"; fi
 expect 0 "cron status" -- bl cron status
 has out "last check: " "cron status shows the last check"
+has out "^entry: .*--root $R check" "cron status shows this root's entry"
+# a second state root gets a file of its own; removing one leaves the other
+expect 0 "cron install, second root" -- "$B" --root "$T/root2" cron install
+if [ "$(ls "$T/cron.d" | grep -c '^baleine-')" = 2 ]; then ok "one cron.d file per state root"; else ko "cron.d: $(ls "$T/cron.d")"; fi
 expect 0 "cron remove" -- bl cron remove
-if [ -e "$T/cron.d/baleine" ]; then ko "cron remove"; else ok "cron remove deletes the entry"; fi
+if [ -e "$CF" ]; then ko "cron remove"; else ok "cron remove deletes the entry"; fi
+if [ "$(ls "$T/cron.d" | grep -c '^baleine-')" = 1 ]; then ok "cron remove leaves the other root's entry"; else ko "cron.d: $(ls "$T/cron.d")"; fi
+"$B" --root "$T/root2" cron remove
 expect 2 "cron bad every" -- bl cron install --every 0
+# without a cron.d: root's crontab (a stand-in crontab command here), with
+# no user field, one entry per root, shown by status
+mkdir -p "$T/fakebin"
+printf '#!/bin/sh\ncase "$1" in -l) [ -f "%s" ] || { echo "no crontab for root" >&2; exit 1; }; cat "%s" ;; -) cat >"%s" ;; esac\n' \
+        "$T/crontab" "$T/crontab" "$T/crontab" >"$T/fakebin/crontab"
+chmod +x "$T/fakebin/crontab"
+export BALEINE_CRON_DIR="$T/no-cron.d"
+OLDPATH=$PATH
+PATH="$T/fakebin:$PATH"
+expect 0 "cron install in crontab mode" -- bl cron install
+expect 0 "cron install, second root, crontab mode" -- "$B" --root "$T/root2" cron install
+if [ "$(grep -c 'baleine check' "$T/crontab")" = 2 ]; then ok "crontab: one entry per root"; else ko "crontab: $(cat "$T/crontab")"; fi
+if grep 'baleine check' "$T/crontab" | awk '{print $6}' | grep -qx root; then ko "crontab entry has a user field: $(cat "$T/crontab")"; else ok "crontab entry has no user field"; fi
+expect 0 "cron status in crontab mode" -- bl cron status
+has out "^entry: .*--root $R check" "cron status finds the crontab entry"
+expect 0 "cron remove in crontab mode" -- bl cron remove
+if [ "$(grep -c 'baleine check' "$T/crontab")" = 1 ] && grep -q "root2 check" "$T/crontab"; then ok "crontab remove leaves the other root's entry"; else ko "crontab: $(cat "$T/crontab")"; fi
+PATH=$OLDPATH
 unset BALEINE_CRON_DIR
 
 # --- the web farm, in a private network namespace

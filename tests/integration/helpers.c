@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,6 +99,8 @@ static bool mount_leaked(void)
         return leaked;
 }
 
+static char leaked_cgroup[300];
+
 static bool cgroup_leaked(void)
 {
         static const char *const ctl[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices" };
@@ -108,8 +111,10 @@ static bool cgroup_leaked(void)
                 struct dirent *de;
                 bool leaked = false;
                 while (d && (de = readdir(d)))
-                        if (strncmp(de->d_name, "blt", 3) == 0)
+                        if (strncmp(de->d_name, "blt", 3) == 0) {
                                 leaked = true;
+                                snprintf(leaked_cgroup, sizeof(leaked_cgroup), "%s/%s", p, de->d_name);
+                        }
                 if (d)
                         closedir(d);
                 if (leaked)
@@ -138,7 +143,7 @@ void assert_no_leaks(void)
                 nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         ck_assert_msg(!loop_leaked(), "a loop device of %s leaked", root);
         ck_assert_msg(!mount_leaked(), "a mount under %s leaked", root);
-        ck_assert_msg(!cgroup_leaked(), "a cgroup baleine/blt* leaked");
+        ck_assert_msg(!cgroup_leaked(), "a cgroup leaked: %s", leaked_cgroup);
         ck_assert_msg(!veth_leaked(), "a veth host end leaked");
 }
 
@@ -315,4 +320,68 @@ void cleanup_stale_roots(void)
                 rm_rf(g.gl_pathv[i]);
         }
         globfree(&g);
+        /* empty cgroups of test containers whose root went with a failed test */
+        if (glob("/sys/fs/cgroup/*/baleine/blt*", GLOB_ONLYDIR, NULL, &g) == 0) {
+                for (size_t i = 0; i < g.gl_pathc; i++)
+                        rmdir(g.gl_pathv[i]);
+                globfree(&g);
+        }
+}
+
+static const char *baleine(void)
+{
+        const char *b = getenv("BLT_BALEINE");
+        return b ? b : "baleine";
+}
+
+pid_t cli_spawn(const char *var, const char *value, char *const args[])
+{
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                char *argv[32] = { (char *) baleine(), (char *) "--root", root };
+                size_t n = 3;
+                for (size_t i = 0; args[i] && n < 31; i++)
+                        argv[n++] = args[i];
+                argv[n] = NULL;
+                if (var)
+                        setenv(var, value, 1);
+                int devnull = open("/dev/null", O_WRONLY);
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        return pid;
+}
+
+int cli_wait(pid_t pid)
+{
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return -1;
+        return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+int cli_run(const char *fault, int kill_after_ms, char *const args[])
+{
+        pid_t pid = cli_spawn(fault ? "BALEINE_FAULT" : NULL, fault, args);
+        if (kill_after_ms >= 0) {
+                nanosleep(&(struct timespec) { kill_after_ms / 1000, (kill_after_ms % 1000) * 1000000L }, NULL);
+                kill(pid, SIGKILL);
+        }
+        return cli_wait(pid);
+}
+
+pid_t cli_paused(const char *step, char *const args[])
+{
+        pid_t pid = cli_spawn("BALEINE_PAUSE", step, args);
+        int st;
+        /* bounded: the test's own timeout; a CLI that never reaches the
+         * step ends and fails the test here */
+        while (waitpid(pid, &st, WUNTRACED) < 0)
+                ck_assert_int_eq(errno, EINTR);
+        ck_assert_msg(WIFSTOPPED(st), "the CLI ended (status 0x%x) before pausing at %s", st, step);
+        return pid;
 }

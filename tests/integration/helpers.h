@@ -39,3 +39,15 @@ char *http_get(const char *addr, int port);
 void assert_no_leaks_veth_of(const char *name);
 /* Path of the static probe program (built by meson). */
 const char *probe_path(void);
+
+/* The CLI on the test's root, with VAR=VALUE in its environment (var NULL:
+ * none) and stdout/stderr to /dev/null; its pid. */
+pid_t cli_spawn(const char *var, const char *value, char *const args[]);
+/* Waits for a CLI; its exit status, or 128+signal. */
+int cli_wait(pid_t pid);
+/* Runs the CLI with BALEINE_FAULT=fault (NULL: none), killed after
+ * kill_after_ms when >= 0; its exit status, or 128+signal. */
+int cli_run(const char *fault, int kill_after_ms, char *const args[]);
+/* Runs the CLI with BALEINE_PAUSE=step and waits until it stopped itself
+ * there (fails the test when it ends instead); its pid, stopped. */
+pid_t cli_paused(const char *step, char *const args[]);

@@ -9,40 +9,6 @@
 #include "helpers.h"
 #include "store/store.h"
 
-static const char *baleine(void)
-{
-        const char *b = getenv("BLT_BALEINE");
-        return b ? b : "baleine";
-}
-
-/* Runs the CLI with BALEINE_FAULT=fault (NULL: none); its exit status, or
- * 128+signal. */
-static int cli(const char *fault, int kill_after_ms, char *const args[])
-{
-        pid_t pid = fork();
-        if (pid == 0) {
-                char *argv[32] = { (char *) baleine(), (char *) "--root", root };
-                size_t n = 3;
-                for (size_t i = 0; args[i] && n < 31; i++)
-                        argv[n++] = args[i];
-                argv[n] = NULL;
-                if (fault)
-                        setenv("BALEINE_FAULT", fault, 1);
-                int devnull = open("/dev/null", O_WRONLY);
-                dup2(devnull, 1);
-                dup2(devnull, 2);
-                execv(argv[0], argv);
-                _exit(127);
-        }
-        if (kill_after_ms >= 0) {
-                nanosleep(&(struct timespec) { kill_after_ms / 1000, (kill_after_ms % 1000) * 1000000L }, NULL);
-                kill(pid, SIGKILL);
-        }
-        int st;
-        waitpid(pid, &st, 0);
-        return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-}
-
 static size_t check_actions(const char *action, const char *container)
 {
         bl_record_list *list;
@@ -93,6 +59,8 @@ static void assert_consistent(void)
 START_TEST(test_killed_with_everything)
 {
         start_shell("bltk", "sleep 1000 & exec sleep 1000", NULL);
+        char *cg = inspect_key("bltk", "cgroup"), *cgp = bl_asprintf("/sys/fs/cgroup/memory/baleine/%s", cg);
+        ck_assert_msg(path_exists(cgp), "no cgroup %s while it runs", cgp);
         char *pid = inspect_key("bltk", "pid");
         ck_assert_int_eq(kill(atoi(pid), SIGKILL), 0);
         free(pid);
@@ -101,7 +69,9 @@ START_TEST(test_killed_with_everything)
         char *code = inspect_key("bltk", "exit_code");
         ck_assert_str_eq(code, "137");
         free(code);
-        ck_assert(!path_exists("/sys/fs/cgroup/memory/baleine/bltk"));
+        ck_assert(!path_exists(cgp));
+        free(cg);
+        free(cgp);
         assert_consistent();
 }
 END_TEST
@@ -234,9 +204,9 @@ START_TEST(test_fault_injection)
                 { "image-remove-manifest", { "image", "remove", "fimg2" } },
         };
         char *mk2[] = { (char *) "image", (char *) "create", (char *) "-i", (char *) "fimg2", NULL };
-        ck_assert_int_eq(cli(NULL, -1, mk2), 0);
+        ck_assert_int_eq(cli_run(NULL, -1, mk2), 0);
         for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-                int code = cli(steps[i].fault, -1, (char *const *) steps[i].args);
+                int code = cli_run(steps[i].fault, -1, (char *const *) steps[i].args);
                 ck_assert_msg(code == 128 + SIGKILL, "step %s: exit %d (the fault did not fire)", steps[i].fault, code);
                 check_actions(NULL, NULL);
                 assert_consistent();
@@ -244,7 +214,7 @@ START_TEST(test_fault_injection)
         /* after all that: everything still works and nothing leaked */
         char *run[] = { (char *) "container", (char *) "create", (char *) "-i", (char *) "base", (char *) "-c",
                         (char *) "bltafter", (char *) "-b", (char *) "bltfbr", (char *) "--attach", (char *) "-p", (char *) "true", NULL };
-        ck_assert_int_eq(cli(NULL, -1, run), 0);
+        ck_assert_int_eq(cli_run(NULL, -1, run), 0);
 }
 END_TEST
 
@@ -257,10 +227,10 @@ START_TEST(test_random_kills)
                 char *create[] = { (char *) "container", (char *) "create", (char *) "-i", (char *) "base", (char *) "-c",
                                    name, (char *) "-p", (char *) "sleep", (char *) "100", NULL };
                 char *rm[] = { (char *) "container", (char *) "remove", (char *) "--force", name, NULL };
-                cli(NULL, rand() % 60, create);
+                cli_run(NULL, rand() % 60, create);
                 check_actions(NULL, NULL);
                 assert_consistent();
-                cli(NULL, rand() % 40, rm);
+                cli_run(NULL, rand() % 40, rm);
                 check_actions(NULL, NULL);
                 assert_consistent();
         }
@@ -283,12 +253,12 @@ START_TEST(test_concurrency)
                         char *stop[] = { (char *) "container", (char *) "stop", (char *) "-t", (char *) "1", name, NULL };
                         char *start[] = { (char *) "container", (char *) "start", name, NULL };
                         char *rm[] = { (char *) "container", (char *) "remove", (char *) "--force", name, NULL };
-                        int bad = cli(NULL, -1, create) != 0;
-                        bad |= cli(NULL, -1, list) != 0;
-                        bad |= cli(NULL, -1, stop) != 0;
-                        bad |= cli(NULL, -1, start) != 0;
+                        int bad = cli_run(NULL, -1, create) != 0;
+                        bad |= cli_run(NULL, -1, list) != 0;
+                        bad |= cli_run(NULL, -1, stop) != 0;
+                        bad |= cli_run(NULL, -1, start) != 0;
                         if (i % 2)
-                                bad |= cli(NULL, -1, rm) != 0;
+                                bad |= cli_run(NULL, -1, rm) != 0;
                         _exit(bad);
                 }
         }

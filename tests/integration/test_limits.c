@@ -13,7 +13,10 @@ static double now_s(void)
 
 static char *cg_file(const char *ctl, const char *name, const char *file)
 {
-        char *p = bl_asprintf("/sys/fs/cgroup/%s/baleine/%s/%s", ctl, name, file), *s = NULL;
+        char *cg = inspect_key(name, "cgroup");
+        ck_assert_ptr_nonnull(cg);
+        char *p = bl_asprintf("/sys/fs/cgroup/%s/baleine/%s/%s", ctl, cg, file), *s = NULL;
+        free(cg);
         if (read_file(p, &s, NULL) < 0)
                 s = NULL;
         free(p);
@@ -157,9 +160,15 @@ START_TEST(test_stats_and_cleanup)
         ck_assert_ptr_nonnull(bl_record_get(b, "pids"));
         bl_record_free(a);
         bl_record_free(b);
+        char *cg = inspect_key("bltstat", "cgroup");
+        char *mem = bl_asprintf("/sys/fs/cgroup/memory/baleine/%s", cg), *pids = bl_asprintf("/sys/fs/cgroup/pids/baleine/%s", cg);
+        ck_assert_msg(path_exists(mem), "no cgroup %s while it runs", mem);
         ck_assert_int_eq(bl_container_remove(ctx, "bltstat", 1), 0);
-        ck_assert(!path_exists("/sys/fs/cgroup/memory/baleine/bltstat"));
-        ck_assert(!path_exists("/sys/fs/cgroup/pids/baleine/bltstat"));
+        ck_assert(!path_exists(mem));
+        ck_assert(!path_exists(pids));
+        free(cg);
+        free(mem);
+        free(pids);
 }
 END_TEST
 

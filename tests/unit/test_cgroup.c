@@ -256,6 +256,8 @@ START_TEST(test_cpulist)
         ck_assert_int_lt(cpulist_parse("3-1", m), 0);
         ck_assert_int_lt(cpulist_parse("1,", m), 0);
         ck_assert_int_lt(cpulist_parse("2000", m), 0);
+        ck_assert_int_lt(cpulist_parse("0,0,0", m), 0); /* repeated: a typo */
+        ck_assert_int_lt(cpulist_parse("0-3,2", m), 0);
 }
 END_TEST
 

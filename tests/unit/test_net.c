@@ -35,15 +35,17 @@ END_TEST
 START_TEST(test_ifname)
 {
         char a[IFNAMSIZ_], b[IFNAMSIZ_], c[IFNAMSIZ_], d[IFNAMSIZ_];
-        net_host_ifname("a-very-long-container-name-that-goes-on", 7, 0, a);
+        net_host_ifname("r1", "a-very-long-container-name-that-goes-on", 7, 0, a);
         ck_assert_uint_le(strlen(a), 15);
-        net_host_ifname("web1", 0, 0, b);
-        net_host_ifname("web1", 0, 0, c);
+        net_host_ifname("r1", "web1", 0, 0, b);
+        net_host_ifname("r1", "web1", 0, 0, c);
         ck_assert_str_eq(b, c); /* stable */
-        net_host_ifname("web1", 1, 0, c);
+        net_host_ifname("r1", "web1", 1, 0, c);
         ck_assert_str_ne(b, c);
-        net_host_ifname("web1", 0, 1, d);
+        net_host_ifname("r1", "web1", 0, 1, d);
         ck_assert_str_ne(b, d); /* a salt gives another name on collision */
+        net_host_ifname("r2", "web1", 0, 0, d);
+        ck_assert_str_ne(b, d); /* two state roots' "web1" never share a veth */
 }
 END_TEST
 

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
 #include "core/core.h"
 #include "unit.h"
 
@@ -116,6 +120,49 @@ START_TEST(test_ctx_root)
 }
 END_TEST
 
+/* A program run by the library dies with its caller: a killed CLI leaves
+ * no mke2fs, cp or debootstrap writing into the state root. */
+START_TEST(test_run_dies_with_caller)
+{
+        char dir[] = "/tmp/blt-run.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char *pidfile = bl_asprintf("%s/pid", dir), *script = bl_asprintf("echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 100", pidfile,
+                                                                          pidfile, pidfile);
+        pid_t caller = fork();
+        if (caller == 0) {
+                char *argv[] = { (char *) "sh", (char *) "-c", script, NULL };
+                bl_run(ctx, "test", argv, -1, NULL);
+                _exit(0);
+        }
+        char *s = NULL;
+        for (int i = 0; i < 500 && read_file(pidfile, &s, NULL) < 0; i++)
+                nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
+        ck_assert_ptr_nonnull(s);
+        pid_t child = (pid_t) atoi(s);
+        ck_assert_int_gt(child, 1);
+        kill(caller, SIGKILL);
+        waitpid(caller, NULL, 0);
+        bool gone = false;
+        for (int i = 0; i < 200 && !gone; i++) {
+                char st[64], *stat = NULL;
+                snprintf(st, sizeof(st), "/proc/%d/stat", (int) child);
+                /* gone, or a zombie waiting for init to reap it */
+                gone = read_file(st, &stat, NULL) < 0 || strstr(stat, ") Z ");
+                free(stat);
+                if (!gone)
+                        nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
+        }
+        if (!gone)
+                kill(child, SIGKILL);
+        ck_assert_msg(gone, "the program outlived its killed caller");
+        unlink(pidfile);
+        rmdir(dir);
+        free(s);
+        free(pidfile);
+        free(script);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("parse");
@@ -127,6 +174,7 @@ int main(void)
         tcase_add_test(tc, test_user);
         tcase_add_test(tc, test_env);
         tcase_add_test(tc, test_ctx_root);
+        tcase_add_test(tc, test_run_dies_with_caller);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
