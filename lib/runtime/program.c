@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
+#include <linux/filter.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "runtime.h"
@@ -75,75 +75,102 @@ int exec_sealed(int init_fd, char **argv)
         return -errno;
 }
 
-/* baleine-init --exec REPORT_FD ARGC ARG... ENV... */
-static char **exec_argv(const struct run_program *prog, int report_fd, char *fd_s, char *argc_s)
+int join_message(const struct run_program *prog, const struct run_security *sec, const struct sock_fprog *filter,
+                 int report_fd)
 {
-        size_t na = 0, ne = 0;
-        while (prog->argv[na])
-                na++;
-        while (prog->envp && prog->envp[ne])
-                ne++;
-        char **a = calloc(na + ne + 5, sizeof(char *));
-        if (!a)
-                return NULL;
-        snprintf(fd_s, 16, "%d", report_fd);
-        snprintf(argc_s, 24, "%zu", na);
-        a[0] = (char *) "baleine-init";
-        a[1] = (char *) INIT_EXEC_MODE;
-        a[2] = fd_s;
-        a[3] = argc_s;
-        memcpy(a + 4, prog->argv, na * sizeof(char *));
-        if (ne)
-                memcpy(a + 4 + na, prog->envp, ne * sizeof(char *));
-        return a;
+        struct join_params h = {
+                .magic = JOIN_MAGIC, .report_fd = report_fd, .go_fd = prog->go_fd, .pty_slave = prog->pty_slave,
+                .fork = prog->fork, .uid = sec->uid, .gid = sec->gid, .caps = sec->caps,
+                .no_new_privs = !sec->privileged, .filter_len = filter ? filter->len : 0,
+        };
+        for (int i = 0; i < 3; i++)
+                h.stdio[i] = prog->stdio[i];
+        for (int i = 0; i < 6; i++)
+                h.relay[i] = prog->fork ? prog->relay[i] : -1;
+        const char *wd = prog->workdir && *prog->workdir ? prog->workdir : "/";
+        size_t size = sizeof(h) + h.filter_len * sizeof(struct sock_filter) + strlen(wd) + 1;
+        for (char **a = prog->argv; *a; a++, h.argc++)
+                size += strlen(*a) + 1;
+        for (char **e = prog->envp; e && *e; e++, h.envc++)
+                size += strlen(*e) + 1;
+        if (size > UINT32_MAX / 2)
+                return -E2BIG;
+        h.size = (uint32_t) size;
+        char *buf = malloc(size), *p = buf;
+        if (!buf)
+                return -ENOMEM;
+        memcpy(p, &h, sizeof(h));
+        p += sizeof(h);
+        if (h.filter_len) {
+                memcpy(p, filter->filter, h.filter_len * sizeof(struct sock_filter));
+                p += h.filter_len * sizeof(struct sock_filter);
+        }
+        p = stpcpy(p, wd) + 1;
+        for (char **a = prog->argv; *a; a++)
+                p = stpcpy(p, *a) + 1;
+        for (char **e = prog->envp; e && *e; e++)
+                p = stpcpy(p, *e) + 1;
+        int fd = memfd_create("baleine-join", MFD_CLOEXEC), r = 0;
+        if (fd < 0)
+                r = -errno;
+        for (size_t off = 0; r == 0 && off < size;) {
+                ssize_t k = pwrite(fd, buf + off, size - off, (off_t) off);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        r = k < 0 ? -errno : -EIO;
+                else
+                        off += (size_t) k;
+        }
+        free(buf);
+        if (r < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void keep_on_exec(int fd)
+{
+        if (fd >= 0)
+                fcntl(fd, F_SETFD, 0);
 }
 
 _Noreturn void program_exec(const struct run_program *prog, int report_fd, int init_fd)
 {
         char err[256];
-        setsid();
-        if (prog->pty_slave >= 0) {
-                dup2(prog->pty_slave, 0);
-                dup2(prog->pty_slave, 1);
-                dup2(prog->pty_slave, 2);
-                ioctl(0, TIOCSCTTY, 0);
-        } else {
-                for (int i = 0; i < 3; i++)
-                        if (prog->stdio[i] >= 0 && prog->stdio[i] != i)
-                                dup2(prog->stdio[i], i);
-        }
-        /* nothing of the host survives exec but 0, 1, 2 (and the report
-         * descriptor, which the sealed init closes as it executes the program) */
-        syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int s = 1; s < NSIG; s++)
-                signal(s, SIG_DFL);
-
-        const char *wd = prog->workdir && *prog->workdir ? prog->workdir : "/";
-        if (chdir(wd) < 0) {
-                int e = errno;
-                snprintf(err, sizeof(err), "working directory \"%s\": %s", wd, strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
         struct run_security sec = prog->sec;
+        /* the image's own files, read here: the static init knows no names */
         if (sec.user_name && resolve_user(&sec, err, sizeof(err)) < 0)
                 report_and_exit(report_fd, ENOENT, 126, err);
-        char fd_s[16], argc_s[24];
-        char **argv = exec_argv(prog, report_fd, fd_s, argc_s);
-        if (!argv)
-                report_and_exit(report_fd, ENOMEM, 126, "out of memory");
-        if (security_apply(&sec, err, sizeof(err)) < 0)
-                report_and_exit(report_fd, EPERM, 126, err);
-        /* the last wait: the init must be non-dumpable before our program runs */
-        if (prog->go_fd >= 0) {
-                char go;
-                (void) !read(prog->go_fd, &go, 1);
-                close(prog->go_fd);
+        struct sock_fprog compiled = { 0 };
+        const struct sock_fprog *filter = NULL;
+        if (sec.seccomp && !sec.privileged) {
+                filter = sec.filter;
+                if (!filter) {
+                        int r = seccomp_prepare(sec.caps, &compiled, err, sizeof(err));
+                        if (r < 0)
+                                report_and_exit(report_fd, -r, 126, err);
+                        filter = &compiled;
+                }
         }
-        /* the sealed init executes the program: this host program never does */
-        fcntl(report_fd, F_SETFD, 0);
+        int params = join_message(prog, &sec, filter, report_fd);
+        if (params < 0) {
+                snprintf(err, sizeof(err), "cannot pass its parameters to baleine-init: %s", strerror(-params));
+                report_and_exit(report_fd, -params, 126, err);
+        }
+        /* nothing of the host survives the exec but what the join names
+         * (the init_fd memfd itself goes with it, close-on-exec) */
+        syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+        int pass[] = { params, report_fd, prog->go_fd, prog->stdio[0], prog->stdio[1], prog->stdio[2], prog->pty_slave };
+        for (size_t i = 0; i < ARRAY_SIZE(pass); i++)
+                keep_on_exec(pass[i]);
+        for (int i = 0; prog->fork && i < 6; i++)
+                keep_on_exec(prog->relay[i]);
+        char fd_s[16];
+        snprintf(fd_s, sizeof(fd_s), "%d", params);
+        char *argv[] = { (char *) "baleine-init", (char *) JOIN_MODE, fd_s, NULL };
         int e = -exec_sealed(init_fd, argv);
         snprintf(err, sizeof(err), "cannot execute the sealed baleine-init: %s", strerror(e));
         report_and_exit(report_fd, e, 126, err);

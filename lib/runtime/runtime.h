@@ -10,7 +10,7 @@
 
 struct sock_fprog;
 struct run_security {
-        const struct sock_fprog *filter; /* seccomp built beforehand, or NULL: built when applied */
+        const struct sock_fprog *filter; /* seccomp compiled beforehand, or NULL: by program_exec */
         const char *user_name;  /* "name[:group]" resolved in the image after pivot_root, or NULL */
         uint64_t caps;          /* capability mask for the program */
         bool privileged;        /* no seccomp, no masked paths, rw /sys */
@@ -30,6 +30,12 @@ struct run_program {
         int stdio[3];
         int pty_slave;
         int go_fd;              /* >= 0: wait for a byte on it before executing */
+        /* exec: the sealed init, confined, forks the program into the pid
+         * namespace it was given and stays outside it, relaying relay[0..2]
+         * (the caller's stdio) to and from relay[3..5] (the host ends of
+         * the program's pipes: its input, output, errors); -1s with a terminal */
+        bool fork;
+        int relay[6];
 };
 
 struct run_spec {
@@ -86,34 +92,63 @@ int recv_fd(int sock, char *ret_tag, int *ret_fd);
 /* Kills and reaps a child that has not been released or failed. */
 void runtime_abort(struct run_child *child);
 
-/* program.c: the last steps before execve, shared by start and exec:
- * stdio, working directory, user, capabilities, seccomp; then it becomes
- * the sealed baleine-init (init_fd) which executes the program.  On
- * failure a report on report_fd and exit 126/127. */
+/* program.c: shared by start and exec.  The library resolves the user in
+ * the image, compiles the seccomp filter and writes what the program needs
+ * into a memfd (struct join_params); then this process becomes the sealed
+ * baleine-init (init_fd) in its join mode, which applies it and executes
+ * the program.  On failure a report on report_fd and exit 126/127. */
 _Noreturn void program_exec(const struct run_program *prog, int report_fd, int init_fd);
 /* Executes the sealed baleine-init without effective capabilities, so it
  * starts non-dumpable (it cannot read its execute-only file); returns
  * only on failure, -errno. */
 int exec_sealed(int init_fd, char **argv);
-/* The sealed init's exec mode: argv "baleine-init --exec REPORT_FD ARGC
- * ARG... ENV...", environment empty: the program's environment is never
- * that of the static init. */
-#define INIT_EXEC_MODE "--exec"
+
+/* The sealed init's join mode: "baleine-init --join FD", FD holding one
+ * join_params and its tail.  It confines itself (working directory,
+ * user, capabilities, no_new_privs, seccomp), then either becomes the
+ * program (start: it is already in the container's pid namespace, which
+ * holds no process of the container yet) or forks it (exec: only this
+ * fork of the sealed copy ever appears in the container's pid namespace,
+ * born confined) and waits for it, relaying its pipes.  Its environment is
+ * empty: the program's is never that of the static init. */
+#define JOIN_MODE "--join"
+#define JOIN_MAGIC 0x626c6a31u /* the library and the init of one build */
+struct join_params {
+        uint32_t magic;
+        uint32_t size;          /* of the whole message */
+        int32_t report_fd, go_fd;
+        int32_t stdio[3], pty_slave;
+        int32_t fork, relay[6];
+        uint32_t uid, gid;
+        uint64_t caps;
+        uint32_t no_new_privs;
+        uint32_t filter_len;    /* struct sock_filter entries that follow; 0: no seccomp */
+        uint32_t argc, envc;
+        /* then the filter; then NUL-ended strings: workdir, argv..., env... */
+};
+/* program.c: the message for the program (its user resolved in sec,
+ * filter NULL for none) in a close-on-exec memfd; -errno on failure. */
+int join_message(const struct run_program *prog, const struct run_security *sec, const struct sock_fprog *filter,
+                 int report_fd);
+/* join.c, in the static init only */
+_Noreturn void join_run(int params_fd);
+/* relay.c: the caller's stdio (caller[]) to and from the program's pipes
+ * until the program (child) ends; its exit code (128+signal if killed). */
+int relay_until_exit(pid_t child, const int caller[3], int in_w, int out_r, int err_r);
 /* report.c: what a child says when it cannot start its program */
 _Noreturn void report_and_exit(int fd, int err, int exit_code, const char *msg);
 /* Reads a report: 0 on EOF (the program was executed), else -errno with
  * the message in ctx and the exit code in *ret_exit_code. */
 int report_read(bl_ctx *ctx, int fd, int timeout_ms, int *ret_exit_code);
 
-/* security.c: applied in the program's process just before execve */
-int security_apply(const struct run_security *sec, char *err, size_t errlen);
 /* caps.c */
 int capset_mask(uint64_t eff, uint64_t perm, uint64_t inh);
 uint64_t caps_current(void);
 int drop_bounding(uint64_t keep);
-/* The default filter for `caps`, compiled to BPF ahead of time (off the
- * start's critical path); ret->filter is malloc'ed. */
-int seccomp_prepare(uint64_t caps, struct sock_fprog *ret);
+/* security.c: the default filter for `caps`, compiled to BPF by the
+ * library (the static init loads it as it is); ret->filter is malloc'ed.
+ * On failure, why in err (NULL: not wanted). */
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t errlen);
 /* Drops every capability (the init). */
 void security_drop_all(void);
 /* Docker's default capability mask */
@@ -143,10 +178,11 @@ _Noreturn void init_run(const struct init_params *p);
  * baleine-init, O_CLOEXEC; a clear error when it is not installed. */
 int init_memfd(bl_ctx *ctx, int *ret_fd);
 
-/* proc.c */
-/* Closes every descriptor but 0, 1, 2 and those of keep (-1s ignored):
- * what a process entering a container must not carry in. */
+/* fds.c (also in the static init): closes every descriptor but 0, 1, 2
+ * and those of keep (-1s ignored): what a process entering a container
+ * must not carry in. */
 void close_fds_except(const int *keep, size_t n);
+/* proc.c */
 /* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
 int proc_starttime(pid_t pid, uint64_t *ret);
 /* A pidfd for pid, only if its start time is still `starttime`. */

@@ -165,11 +165,15 @@ fail:
         return r;
 }
 
-int seccomp_prepare(uint64_t caps, struct sock_fprog *ret)
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t errlen)
 {
-        char err[256];
+        char buf[256];
+        if (!err) {
+                err = buf;
+                errlen = sizeof(buf);
+        }
         scmp_filter_ctx f;
-        int r = build_filter(caps, &f, err, sizeof(err));
+        int r = build_filter(caps, &f, err, errlen);
         if (r < 0)
                 return r;
         int fd = memfd_create("seccomp", MFD_CLOEXEC);
@@ -185,63 +189,10 @@ int seccomp_prepare(uint64_t caps, struct sock_fprog *ret)
                         r = -EIO;
                 }
         }
+        if (r < 0)
+                snprintf(err, errlen, "seccomp: cannot export the filter: %s", strerror(-r));
         if (fd >= 0)
                 close(fd);
         seccomp_release(f);
         return r;
-}
-
-static int load_filter(const struct run_security *sec, char *err, size_t errlen)
-{
-        if (sec->filter) {
-                if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sec->filter, 0, 0) < 0) {
-                        int e = errno;
-                        snprintf(err, errlen, "seccomp: cannot load the filter: %s", strerror(e));
-                        return -e;
-                }
-                return 0;
-        }
-        /* not built beforehand (or that failed): build it here, and say why not */
-        scmp_filter_ctx f;
-        int r = build_filter(sec->caps, &f, err, errlen);
-        if (r < 0)
-                return r;
-        if ((r = seccomp_load(f)) < 0)
-                snprintf(err, errlen, "seccomp: cannot load the filter: %s", strerror(-r));
-        seccomp_release(f);
-        return r;
-}
-
-int security_apply(const struct run_security *sec, char *err, size_t errlen)
-{
-        uint64_t caps = sec->caps;
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
-                snprintf(err, errlen, "cannot clear ambient capabilities: %s", strerror(errno));
-                return -errno;
-        }
-        if (drop_bounding(caps) < 0) {
-                snprintf(err, errlen, "cannot drop capabilities: %s", strerror(errno));
-                return -EPERM;
-        }
-        if (sec->gid != 0 || sec->uid != 0) {
-                if (setgroups(0, NULL) < 0 || setresgid(sec->gid, sec->gid, sec->gid) < 0 ||
-                    setresuid(sec->uid, sec->uid, sec->uid) < 0) {
-                        snprintf(err, errlen, "cannot become user %u:%u: %s", sec->uid, sec->gid, strerror(errno));
-                        return -EPERM;
-                }
-        }
-        /* a non-root user keeps none (as Docker); root keeps the set, never
-         * more than the caller has (root here may lack CAP_SYS_RESOURCE) */
-        uint64_t c = sec->uid == 0 ? caps & caps_current() : 0;
-        if (capset_mask(c, c, 0) < 0) {
-                snprintf(err, errlen, "cannot set capabilities: %s", strerror(errno));
-                return -EPERM;
-        }
-        if (!sec->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-                snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
-                return -EPERM;
-        }
-        if (sec->seccomp && !sec->privileged)
-                return load_filter(sec, err, errlen);
-        return 0;
 }

@@ -56,9 +56,10 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         close_fds_except(keep, ARRAY_SIZE(keep));
         /* die with the parent until released: nothing half-made survives it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        /* while the parent sets up cgroup and network: compile the filter */
+        /* while the parent sets up cgroup and network: compile the filter
+         * (should it fail, program_exec tries again and reports) */
         struct sock_fprog filter = { 0 };
-        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter) == 0;
+        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter, NULL, 0) == 0;
         if (recv_fd(sock, &go, &root_fd) < 0)
                 _exit(125);
         prctl(PR_SET_PDEATHSIG, 0);
@@ -97,6 +98,7 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
                         prog.sec.filter = &filter;
                 close(gop[1]);
                 prog.go_fd = gop[0];
+                prog.fork = false;
                 if (relay[1] >= 0) {
                         prog.stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
                         prog.stdio[1] = prog.stdio[2] = relay[1];

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int report(long r)
@@ -53,6 +54,23 @@ static void fd_target(int fd, char *buf, size_t n)
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         ssize_t k = readlink(path, buf, n - 1);
         buf[k > 0 ? k : 0] = 0;
+}
+
+/* Whether pid still has its memory: an exiting process has none, and then
+ * the kernel lets anyone list its descriptors (no mm, no dumpable flag to
+ * check) and names no exe; those are the program's last, not an entering
+ * process's. */
+static bool has_mm(int pid)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
+        FILE *f = fopen(path, "re");
+        bool mm = false;
+        while (f && !mm && fgets(line, sizeof(line), f))
+                mm = strncmp(line, "VmSize:", 7) == 0;
+        if (f)
+                fclose(f);
+        return mm;
 }
 
 static int exe_of(int pid, char *buf, size_t n)
@@ -156,7 +174,7 @@ static int exe_watch(double secs, const char *final)
                                                 continue;
                                         t[k] = 0;
                                         fds_listed = true;
-                                        if (exe_of(pid, exe, sizeof(exe)) < 0 || strcmp(exe, final) != 0)
+                                        if ((exe_of(pid, exe, sizeof(exe)) < 0 || strcmp(exe, final) != 0) && has_mm(pid))
                                                 printf("FD-SEEN %s %s\n", fe->d_name, t);
                                 }
                                 if (fds)
@@ -171,6 +189,179 @@ static int exe_watch(double secs, const char *final)
                 if (held[i] >= 0 && try_reopen(held[i], "EXE") < 0)
                         printf("EXE-BUSY\n");
         printf("SEEN-FINAL %d ENTERING %d\n", seen_final, entering);
+        return 0;
+}
+
+/* The first mapping of `exe` in pid's address space, 0 if none. */
+static unsigned long exe_mapping(int pid, const char *exe)
+{
+        char path[64], line[1024];
+        snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+        FILE *f = fopen(path, "re");
+        unsigned long start = 0;
+        while (f && fgets(line, sizeof(line), f)) {
+                char *name = strchr(line, '/');
+                if (!name)
+                        continue;
+                name[strcspn(name, "\n")] = 0;
+                if (strcmp(name, exe) == 0) {
+                        start = strtoul(line, NULL, 16);
+                        break;
+                }
+        }
+        if (f)
+                fclose(f);
+        return start;
+}
+
+#define SEALS_NEEDED 0xf /* F_SEAL_SEAL | SHRINK | GROW | WRITE */
+
+/* Fields of /proc/PID/status: capability sets (hex), NoNewPrivs, Seccomp. */
+struct confinement {
+        unsigned long long prm, eff, bnd;
+        int nnp, seccomp;
+};
+
+static int confinement_of(const char *pid, struct confinement *c)
+{
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%s/status", pid);
+        FILE *f = fopen(path, "re");
+        int n = 0;
+        while (f && fgets(line, sizeof(line), f))
+                n += sscanf(line, "CapPrm: %llx", &c->prm) + sscanf(line, "CapEff: %llx", &c->eff) +
+                     sscanf(line, "CapBnd: %llx", &c->bnd) + sscanf(line, "NoNewPrivs: %d", &c->nnp) +
+                     sscanf(line, "Seccomp: %d", &c->seccomp);
+        if (f)
+                fclose(f);
+        return n == 5 ? 0 : -1;
+}
+
+/* A process of the container that holds more than the container's own
+ * confinement (the watcher's): what a tracer could borrow from it. */
+static void check_confined(int pid)
+{
+        char p[16];
+        struct confinement own, it;
+        snprintf(p, sizeof(p), "%d", pid);
+        if (confinement_of("self", &own) < 0 || confinement_of(p, &it) < 0) {
+                printf("STATUS-UNREAD %d\n", pid);
+                return;
+        }
+        if ((it.prm & ~own.prm) || (it.eff & ~own.prm) || (it.bnd & ~own.bnd))
+                printf("CAPS-BEYOND %llx %llx %llx\n", it.prm, it.eff, it.bnd);
+        if (it.nnp < own.nnp || it.seccomp < own.seccomp)
+                printf("UNFILTERED nnp=%d seccomp=%d\n", it.nnp, it.seccomp);
+}
+
+/* A stopped tracee: what its exe is, whether that file opens for writing
+ * or unsealed, whether its program's memory reads, whether it holds more
+ * than the container.  Prints a line for each
+ * finding; returns 1 for the final program, 2 for the sealed copy, 0 else. */
+static int inspect_traced(int pid, const char *final)
+{
+        char path[64], exe[512];
+        if (exe_of(pid, exe, sizeof(exe)) < 0)
+                return -1;
+        if (strcmp(exe, final) == 0)
+                return 1;
+        bool sealed_copy = strncmp(exe, "/memfd:baleine-init", 19) == 0;
+        if (!sealed_copy)
+                printf("EXE-HOST %s\n", exe);
+        check_confined(pid);
+        snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+        int w = open(path, O_WRONLY | O_CLOEXEC);
+        if (w >= 0) {
+                printf("EXE-WRITABLE %s\n", exe);
+                close(w);
+        }
+        int r = open(path, O_RDONLY | O_CLOEXEC);
+        if (r >= 0) {
+                char t[512];
+                fd_target(r, t, sizeof(t));
+                int seals = fcntl(r, F_GET_SEALS);
+                if (strncmp(t, "/memfd:baleine-init", 19) != 0)
+                        printf("EXE-OPENED-HOST %s\n", t);
+                else if (seals < 0 || (seals & SEALS_NEEDED) != SEALS_NEEDED)
+                        printf("EXE-UNSEALED %s %d\n", t, seals);
+                close(r);
+        }
+        unsigned long at = exe_mapping(pid, exe);
+        snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+        int m = open(path, O_RDONLY | O_CLOEXEC);
+        char head[4];
+        if (m >= 0 && at && pread(m, head, 4, (off_t) at) == 4 && memcmp(head, "\177ELF", 4) == 0 && !sealed_copy)
+                printf("MEM-HOST-READ %s\n", exe);
+        if (m >= 0)
+                close(m);
+        return sealed_copy ? 2 : 0;
+}
+
+static int read_last_pid(void)
+{
+        char b[16] = "";
+        int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                if (read(fd, b, sizeof(b) - 1) < 0)
+                        b[0] = 0;
+                close(fd);
+        }
+        return atoi(b);
+}
+
+/* The attacker with CAP_SYS_PTRACE: seizes each process as soon as its pid
+ * exists (the next pids of this namespace, asked for in a tight loop),
+ * stops it and looks at its exe and memory.  Until /tmp/blt-stop appears,
+ * for at most `secs`. */
+#define WATCH_PIDS 4096 /* a fresh pid namespace: its pids stay small */
+
+static int ptrace_watch(double secs, const char *final)
+{
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        /* per pid: handled, and since when it is missing though allocated
+         * (ns_last_pid moves before the new task can be found: not gone yet) */
+        static bool handled[WATCH_PIDS];
+        static double missing_since[WATCH_PIDS];
+        int seized = 0, sealed = 0, finals = 0, other = 0, lowest = getpid() + 1;
+        double end = now_s() + secs, stop_at = 0;
+        for (long spin = 0; now_s() < end && (!stop_at || now_s() < stop_at); spin++) {
+                if (!stop_at && (spin & 1023) == 0 && access("/tmp/blt-stop", F_OK) == 0)
+                        stop_at = now_s() + 1;
+                int last = read_last_pid();
+                if (last <= 0 || last + 2 >= WATCH_PIDS) {
+                        printf("NO-NS-LAST-PID %d\n", last);
+                        return 1;
+                }
+                while (lowest <= last && handled[lowest])
+                        lowest++;
+                for (int pid = lowest; pid <= last + 2; pid++) {
+                        if (handled[pid] || pid == getpid())
+                                continue;
+                        if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) {
+                                /* not there yet, being born, or gone: given up
+                                 * once missing for a while though allocated */
+                                if (pid > last || kill(pid, 0) == 0)
+                                        continue;
+                                if (!missing_since[pid])
+                                        missing_since[pid] = now_s();
+                                else if (now_s() - missing_since[pid] > 0.5)
+                                        handled[pid] = true;
+                                continue;
+                        }
+                        handled[pid] = true;
+                        int st;
+                        ptrace(PTRACE_INTERRUPT, pid, 0, 0);
+                        if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+                                seized++;
+                                int k = inspect_traced(pid, final);
+                                finals += k == 1;
+                                sealed += k == 2;
+                                other += k == 0;
+                        }
+                        ptrace(PTRACE_DETACH, pid, 0, 0);
+                }
+        }
+        printf("SEIZED %d SEALED %d FINAL %d OTHER %d\n", seized, sealed, finals, other);
         return 0;
 }
 
@@ -368,6 +559,8 @@ int main(int argc, char **argv)
                 clock_gettime(CLOCK_REALTIME, &ts);
                 return report(clock_settime(CLOCK_REALTIME, &ts));
         }
+        if (!strcmp(t, "ptrace-watch") && argc == 4)
+                return ptrace_watch(atof(argv[2]), argv[3]);
         if (!strcmp(t, "exe-watch") && argc == 4)
                 return exe_watch(atof(argv[2]), argv[3]);
         if (!strcmp(t, "reopen") && argc == 3) {

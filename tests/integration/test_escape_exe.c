@@ -145,6 +145,64 @@ START_TEST(test_exec_entering_process)
 }
 END_TEST
 
+/* (a') the same attacker given CAP_SYS_PTRACE (no user namespace): it
+ * seizes every new process of the container as soon as its pid exists,
+ * stops it, and must find only the sealed copy or the final program: never
+ * a host file of baleine as its exe, nor the host program's memory, nor
+ * capabilities or a missing filter it could borrow by injecting code. */
+START_TEST(test_exec_entering_process_ptrace)
+{
+        ck_assert_msg(path_exists(probe_path()), "the probe %s is missing", probe_path());
+        uint64_t before[3], after[3];
+        hash_all(before);
+        bl_container_config *cfg;
+        ck_assert_int_eq(bl_container_config_new(&cfg), 0);
+        char *watch[] = { (char *) "/bin/blt-probe", (char *) "ptrace-watch", (char *) "90", (char *) "/bin/busybox", NULL };
+        bl_container_config_set_image(cfg, "base");
+        bl_container_config_set_argv(cfg, watch);
+        ck_assert_int_eq(bl_container_config_add_cap(cfg, "SYS_PTRACE"), 0);
+        ck_assert_msg(bl_container_create(ctx, "bltptrace", cfg) == 0, "create: %s", bl_ctx_errmsg(ctx));
+        ck_assert_msg(bl_container_start(ctx, "bltptrace", 0, NULL) == 0, "start: %s", bl_ctx_errmsg(ctx));
+        bl_container_config_free(cfg);
+        sleep_ms(200);
+        char *run[] = { (char *) "container", (char *) "exec", (char *) "bltptrace", (char *) "--",
+                        (char *) "/bin/sleep", (char *) "0.05", NULL };
+        for (int i = 0; i < 30; i++) {
+                ck_assert_int_eq(cli(-1, NULL, run), 0);
+                sleep_ms(30);
+        }
+        char *stop[] = { (char *) "container", (char *) "exec", (char *) "bltptrace", (char *) "--",
+                         (char *) "/bin/touch", (char *) "/tmp/blt-stop", NULL };
+        ck_assert_int_eq(cli(-1, NULL, stop), 0);
+        wait_exited("bltptrace", 30);
+        char *out = log_of("bltptrace");
+        printf("ptrace watcher:\n%.4000s\n", out);
+        int seized = 0, sealed = 0, final = 0, other = 0;
+        const char *sum = strstr(out, "SEIZED ");
+        ck_assert_msg(sum && sscanf(sum, "SEIZED %d SEALED %d FINAL %d OTHER %d", &seized, &sealed, &final, &other) == 4,
+                      "the watcher did not finish: %.300s", out);
+        /* it did trace: the container's CAP_SYS_PTRACE let it seize the exec'd processes */
+        ck_assert_msg(seized >= 10, "the watcher seized only %d processes: %.300s", seized, out);
+        const char *files[3];
+        host_files(files);
+        for (int i = 0; i < 3; i++)
+                ck_assert_msg(!strstr(out, files[i]), "a host file of baleine reached: %s\n%.600s", files[i], out);
+        ck_assert_msg(!strstr(out, "EXE-HOST"), "an entering process ran a host program:\n%.600s", out);
+        ck_assert_msg(!strstr(out, "EXE-OPENED-HOST"), "a host program opened through /proc/PID/exe:\n%.600s", out);
+        ck_assert_msg(!strstr(out, "MEM-HOST-READ"), "host program memory read:\n%.600s", out);
+        ck_assert_msg(!strstr(out, "-WRITABLE"), "an exe opened for writing:\n%.600s", out);
+        ck_assert_msg(!strstr(out, "EXE-UNSEALED"), "an exe not sealed:\n%.600s", out);
+        /* born confined: nothing to borrow from it */
+        ck_assert_msg(!strstr(out, "CAPS-BEYOND") && !strstr(out, "UNFILTERED") && !strstr(out, "STATUS-UNREAD"),
+                      "an entering process held more than the container:\n%.600s", out);
+        ck_assert_int_eq(other, 0);
+        free(out);
+        hash_all(after);
+        for (int i = 0; i < 3; i++)
+                ck_assert_msg(before[i] == after[i], "a host file of baleine changed");
+}
+END_TEST
+
 /* An image that would let a host program of baleine run inside it: the
  * loader and libraries the CLI needs, at their host paths, and a library
  * preloaded into it that attacks. */
@@ -306,6 +364,7 @@ Suite *suite_escape_exe(void)
         tcase_add_checked_fixture(tc, integ_setup, integ_teardown);
         tcase_set_timeout(tc, 180);
         tcase_add_test(tc, test_exec_entering_process);
+        tcase_add_test(tc, test_exec_entering_process_ptrace);
         tcase_add_test(tc, test_proc_self_exe_program);
         tcase_add_test(tc, test_program_fds);
         tcase_add_test(tc, test_exec_pipes_not_terminal);
