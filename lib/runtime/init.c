@@ -91,15 +91,9 @@ _Noreturn void init_run(const struct init_params *spec)
         }
         sigprocmask(SIG_BLOCK, &mask, NULL);
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-        /* the init is not dumpable (its caller saw to it) and hears the
-         * program's end: the program may run now */
-        if (spec->go_fd >= 0) {
-                (void) !write(spec->go_fd, "g", 1);
-                close(spec->go_fd);
-        }
 
         /* keep only what the init needs: nothing else of the host */
-        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd };
+        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd, spec->go_fd };
         for (int fd = 0; fd < 1024; fd++) {
                 bool k = false;
                 for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
@@ -114,6 +108,13 @@ _Noreturn void init_run(const struct init_params *spec)
         prctl(PR_SET_DUMPABLE, 0);
         prctl(PR_SET_NAME, "baleine-init");
         security_drop_all();
+        /* the init is not dumpable, holds no capability and hears the
+         * program's end: only now may the program, and whatever it starts,
+         * look at it */
+        if (spec->go_fd >= 0) {
+                (void) !write(spec->go_fd, "g", 1);
+                close(spec->go_fd);
+        }
 
         if (spec->settle)
                 spec->settle();
