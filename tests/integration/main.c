@@ -14,6 +14,7 @@ Suite *suite_images(void);
 Suite *suite_escape_exe(void);
 Suite *suite_confinement(void);
 Suite *suite_archive_attacks(void);
+Suite *suite_redteam(void);
 
 int main(int argc, char **argv)
 {
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
                 { "escape_exe", suite_escape_exe },
                 { "confinement", suite_confinement },
                 { "archive-attacks", suite_archive_attacks },
+                { "redteam", suite_redteam },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
