@@ -65,6 +65,73 @@ START_TEST(test_deep_tree_cleaned)
 }
 END_TEST
 
+static void add_entry(struct archive *a, const char *name, mode_t type, const char *link)
+{
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, type);
+        archive_entry_set_perm(e, 0755);
+        if (link)
+                archive_entry_set_symlink(e, link);
+        archive_entry_set_size(e, type == AE_IFREG ? 1 : 0);
+        ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+        if (type == AE_IFREG)
+                ck_assert_int_eq(archive_write_data(a, "x", 1), 1);
+        archive_entry_free(e);
+}
+
+/* `levels` folders of 23 letters: "xxx…/xxx…/" */
+static char *chain(int levels)
+{
+        char *p = calloc((size_t) levels * 24 + 1, 1);
+        for (int i = 0; i < levels; i++)
+                memcpy(p + i * 24, "xxxxxxxxxxxxxxxxxxxxxxx/", 24);
+        return p;
+}
+
+/* A tree whose real paths pass 2048 bytes makes mke2fs -d (e2fsprogs
+ * 1.47), run as root on the staging tree, corrupt its heap ("realloc():
+ * invalid next size", SIGABRT): a hostile image driving memory corruption
+ * in a host root process. Each entry name stays shorter: a symlink "l"
+ * leads to a 20-level folder, and the file is made 70 levels below it.
+ * The import must refuse the tree before mke2fs sees it. */
+START_TEST(test_tree_mke2fs_cannot_copy)
+{
+        char *layer = bl_asprintf("%s/long-layer.tar", root), *arch = bl_asprintf("%s/long.tar", root);
+        char *dir = chain(20), *below = chain(70);
+        dir[strlen(dir) - 1] = 0;
+        char *file = bl_asprintf("l/%sf", below);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        ck_assert_int_eq(archive_write_open_filename(a, layer), ARCHIVE_OK);
+        add_entry(a, dir, AE_IFDIR, NULL);
+        add_entry(a, "l", AE_IFLNK, dir);
+        add_entry(a, file, AE_IFREG, NULL);
+        ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+        archive_write_free(a);
+        ck_assert_msg(strlen(file) < 2048 && strlen(dir) + strlen(file) > 2100, "the setup lost its point");
+        docker_archive_write(arch, layer, NULL, 0);
+        bl_image_config *cfg;
+        bl_image_config_new(&cfg);
+        int r = bl_image_import(ctx, "long", arch, cfg);
+        bl_image_config_free(cfg);
+        const char *msg = bl_ctx_errmsg(ctx);
+        fprintf(stderr, "long import: %d %.200s\n", r, r < 0 ? msg : "accepted");
+        ck_assert_msg(r < 0, "a tree mke2fs corrupts itself on was accepted");
+        ck_assert_msg(!strstr(msg, "mke2fs") && !strstr(msg, "signal"), "mke2fs ran on the tree: %s", msg);
+        char *cmd = bl_asprintf("test -z \"$(ls -A %s/tmp)\"", root);
+        ck_assert_msg(system(cmd) == 0, "leftovers in %s/tmp", root);
+        free(cmd);
+        unlink(layer);
+        unlink(arch);
+        free(layer);
+        free(arch);
+        free(dir);
+        free(below);
+        free(file);
+}
+END_TEST
+
 Suite *suite_redteam(void);
 Suite *suite_redteam(void)
 {
@@ -73,6 +140,7 @@ Suite *suite_redteam(void)
         tcase_add_checked_fixture(tc, integ_setup, integ_teardown);
         tcase_set_timeout(tc, 180);
         tcase_add_test(tc, test_deep_tree_cleaned);
+        tcase_add_test(tc, test_tree_mke2fs_cannot_copy);
         suite_add_tcase(s, tc);
         return s;
 }
