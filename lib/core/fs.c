@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "core.h"
+#include "resolve.h"
 
 int mkdir_p(const char *path, mode_t mode)
 {
@@ -25,25 +26,16 @@ int mkdir_p(const char *path, mode_t mode)
         return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void) st; (void) ftw;
-        if (flag == FTW_DP)
-                return rmdir(path) < 0 ? -1 : 0;
-        return unlink(path) < 0 ? -1 : 0;
-}
-
 int rm_rf(const char *path)
 {
-        struct stat st;
-        if (lstat(path, &st) < 0)
+        /* by descriptor, never by path: a tree deeper than PATH_MAX goes too */
+        _cleanup_free_ char *copy = strdup(path), *copy2 = strdup(path);
+        if (!copy || !copy2)
+                return -ENOMEM;
+        _cleanup_close_ int parent = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0)
                 return errno == ENOENT ? 0 : -errno;
-        if (!S_ISDIR(st.st_mode))
-                return unlink(path) < 0 ? -errno : 0;
-        /* FTW_MOUNT: never descend into something mounted below us */
-        if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-                return -errno;
-        return 0;
+        return remove_beneath(parent, basename(copy2));
 }
 
 int read_file(const char *path, char **ret, size_t *ret_len)

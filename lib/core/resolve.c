@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "resolve.h"
 
@@ -91,6 +92,54 @@ int open_parent_in_root(int rootfd, const char *path, bool create, const char **
         return fd;
 }
 
+/* One more entry of the open folder `fd` removed: 0 when nothing is
+ * left, 1 with `sub` set to a subfolder that must be emptied first,
+ * -errno on what cannot be removed (a mount, of this device or not). */
+static int empty_folder(int fd, dev_t dev, char sub[256])
+{
+        int again = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = again >= 0 ? fdopendir(again) : NULL;
+        if (!d) {
+                int r = -errno;
+                if (again >= 0)
+                        close(again);
+                return r;
+        }
+        int r = 0;
+        struct dirent *de;
+        while (r == 0 && (de = readdir(d))) {
+                const char *n = de->d_name;
+                if (!strcmp(n, ".") || !strcmp(n, ".."))
+                        continue;
+                if (unlinkat(fd, n, 0) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != EISDIR && errno != EPERM) {
+                        r = -errno;
+                        break;
+                }
+                if (unlinkat(fd, n, AT_REMOVEDIR) == 0 || errno == ENOENT)
+                        continue;
+                if (errno != ENOTEMPTY && errno != EEXIST) {
+                        r = -errno;
+                        break;
+                }
+                struct statx stx;
+                if (statx(fd, n, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (!S_ISDIR(stx.stx_mode) || makedev(stx.stx_dev_major, stx.stx_dev_minor) != dev ||
+                    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+                        r = -EBUSY; /* never into something mounted here */
+                        break;
+                }
+                snprintf(sub, 256, "%s", n);
+                r = 1;
+        }
+        closedir(d);
+        return r;
+}
+
 int remove_beneath(int parent, const char *name)
 {
         if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/'))
@@ -100,22 +149,37 @@ int remove_beneath(int parent, const char *name)
         if (errno != EISDIR && errno != EPERM)
                 return -errno;
         int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                return r;
         }
-        int r = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-                        int k = remove_beneath(dirfd(d), de->d_name);
-                        if (k < 0 && r == 0)
-                                r = k;
+        /* depth first with one descriptor at a time, going back up by "..":
+         * a tree deeper than PATH_MAX (or than the descriptor limit) goes
+         * too, where a walk by paths (nftw) or one descriptor per level
+         * stopped and left it behind; the tree is ours, nothing moves it */
+        unsigned long depth = 0;
+        char sub[256];
+        int r;
+        while ((r = empty_folder(fd, st.st_dev, sub)) >= 0) {
+                int next;
+                if (r == 1)
+                        next = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                else if (depth > 0)
+                        next = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                else
+                        break;
+                if (next < 0) {
+                        r = -errno;
+                        break;
                 }
-        closedir(d);
+                close(fd);
+                fd = next;
+                depth = r == 1 ? depth + 1 : depth - 1;
+        }
+        close(fd);
         if (r == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 r = -errno;
         return r;

@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -19,6 +20,21 @@
 #include "image.h"
 
 #define BLOCK 4096u
+/* The longest path an entry may really have in the image, links on the
+ * way resolved: mke2fs -d (e2fsprogs 1.47), run as root on the staging
+ * tree, corrupts its heap on trees whose paths pass 2048 bytes; real
+ * images stay far below. */
+#define MAX_REAL_PATH 1024u
+
+/* The length of the path the kernel gives the descriptor, or 0 when it
+ * cannot (past PATH_MAX, or no /proc). */
+static size_t fd_path_len(int fd)
+{
+        char proc[64], buf[PATH_MAX];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(proc, buf, sizeof(buf));
+        return n > 0 && (size_t) n < sizeof(buf) ? (size_t) n : 0;
+}
 
 uint64_t extract_limit(bl_ctx *ctx, uint64_t size, const char **ret_why)
 {
@@ -38,6 +54,7 @@ uint64_t extract_limit(bl_ctx *ctx, uint64_t size, const char **ret_why)
 void extract_init(struct extract *x, bl_ctx *ctx, int rootfd, uint64_t size)
 {
         *x = (struct extract) { .ctx = ctx, .rootfd = rootfd, .what = "", .keep_meta = true };
+        x->root_len = fd_path_len(rootfd);
         x->limit = extract_limit(ctx, size, &x->limit_why);
         /* many empty files cost no bytes but inodes: of the image (ext4
          * has at most one per 4K), or of the state root's filesystem */
@@ -150,6 +167,12 @@ int extract_entry(struct extract *x, struct archive *a, struct archive_entry *e,
         if (dfd < 0)
                 return bl_err(ctx, -dfd, "%s: entry \"%s\": its folder cannot be made inside the image: %s", x->what, path,
                               strerror(-dfd));
+        /* measured where the entry really goes: a link on the way can make
+         * a short name a long path */
+        size_t dlen = fd_path_len(dfd);
+        if (!dlen || !x->root_len || dlen - x->root_len + 1 + strlen(base) > MAX_REAL_PATH)
+                return bl_err(ctx, ENAMETOOLONG, "%s: entry \"%.100s…\": its path in the image is longer than %u bytes", x->what,
+                              path, MAX_REAL_PATH);
         struct stat old;
         if (fstatat(dfd, base, &old, AT_SYMLINK_NOFOLLOW) == 0 && !(type == AE_IFDIR && S_ISDIR(old.st_mode)) &&
             (r = remove_beneath(dfd, base)) < 0)

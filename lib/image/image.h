@@ -79,6 +79,7 @@ struct extract {
         const char *limit_why;  /* how the limit was chosen, for the error */
         uint64_t used;
         uint64_t entries, max_entries; /* inodes made, and their bound (0: none) */
+        size_t root_len;        /* of the root's own path: the entries' real paths are measured from it */
         bool keep_meta;         /* owners, modes, times, xattrs, links, nodes as the archive says;
                                  * else only files (0600) and folders (0700) */
 };

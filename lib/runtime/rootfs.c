@@ -17,7 +17,9 @@ static const char *const dev_nodes[] = { "null", "zero", "full", "random", "uran
  * must not write (kernel knobs), as Docker and crun do. */
 static const char *const masked_paths[] = {
         "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats",
-        "/proc/scsi", "/proc/acpi", "/sys/firmware", "/proc/interrupts",
+        "/proc/scsi", "/proc/acpi", "/sys/firmware", "/proc/interrupts", "/proc/asound", "/proc/timer_stats",
+        /* energy counters: a side channel on what the host computes (PLATYPUS) */
+        "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
         "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs",

@@ -16,6 +16,7 @@ Suite *suite_confinement(void);
 Suite *suite_archive_attacks(void);
 Suite *suite_races(void);
 Suite *suite_chaos(void);
+Suite *suite_redteam(void);
 
 int main(int argc, char **argv)
 {
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
                 { "archive-attacks", suite_archive_attacks },
                 { "races", suite_races },
                 { "chaos", suite_chaos },
+                { "redteam", suite_redteam },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -2,6 +2,7 @@
 /* Paths resolved beneath a root: symlinks, "..", absolute links and magic
  * links never lead out of it. */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "core/resolve.h"
@@ -143,6 +144,35 @@ START_TEST(test_mkdir_and_parent)
 }
 END_TEST
 
+/* A tree deeper than PATH_MAX and than the descriptor limit goes, with
+ * what it holds (a link to the host's file is removed, not followed). */
+START_TEST(test_remove_deep)
+{
+        int fd = open_in_root(rootfd, "", O_RDONLY | O_DIRECTORY, 0);
+        ck_assert_int_ge(fd, 0);
+        for (int i = 0; i < 3000; i++) {
+                ck_assert_int_eq(mkdirat(fd, "aaaa", 0755), 0);
+                int next = openat(fd, "aaaa", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                ck_assert_int_ge(next, 0);
+                if (i % 500 == 0) {
+                        ck_assert_int_eq(symlinkat(outside, next, "host"), 0);
+                        ck_assert_int_eq(mkdirat(next, "side", 0755), 0);
+                }
+                close(fd);
+                fd = next;
+        }
+        close(fd);
+        /* fewer descriptors than levels: one per level cannot do it */
+        struct rlimit lim = { 256, 256 };
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+        ck_assert_int_eq(remove_beneath(rootfd, "aaaa"), 0);
+        ck_assert_int_eq(faccessat(rootfd, "aaaa", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+        char *secret = bl_asprintf("%s/secret", outside);
+        ck_assert(path_exists(secret));
+        free(secret);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("resolve");
@@ -152,6 +182,7 @@ int main(void)
         tcase_add_test(tc, test_links_stay_inside);
         tcase_add_test(tc, test_magic_links);
         tcase_add_test(tc, test_mkdir_and_parent);
+        tcase_add_test(tc, test_remove_deep);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
