@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs inside the VM (tools/vm/guest/run-job calls it from a copy of the
+# source): builds the project and runs the suites named on the kernel command
+# line (baleine.suites=unit,integration,cli,demo).  Writes OUT/summary,
+# OUT/<suite>.log and prints "vm-job:" progress lines on the serial console.
+# Exit status: 0 when every suite passed.
+set -u
+out=$1
+suites=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^baleine\.suites=//p' | tr , ' ')
+suites=${suites:-unit integration cli demo}
+say() { echo "vm-job: $*" | tee -a "$out/summary"; }
+t() { cut -d. -f1 /proc/uptime; }
+
+say "guest $(uname -r), init $(cat /proc/1/comm), /sys/fs/cgroup is $(stat -f -c %T /sys/fs/cgroup), $(nproc) CPUs, up $(t) s"
+say "controllers: $(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null || echo 'none (v1)'); job in $(cat /proc/self/cgroup | tr '\n' ' ')"
+# swap, as most hosts have: a container's memory limit must hold without it
+# (memory.swap.max 0), which the OOM test can then tell by behaviour
+if fallocate -l 1G /swapfile && chmod 600 /swapfile && mkswap -q /swapfile && swapon /swapfile; then
+        say "swap: $(awk 'NR > 1 {print $1, $3 " KiB"}' /proc/swaps)"
+else
+        say "swap: cannot enable a swap file"
+fi
+status=0
+t0=$(t)
+if meson setup build -Dwerror=true >"$out/build.log" 2>&1 && ninja -C build >>"$out/build.log" 2>&1; then
+        say "build: ok in $(($(t) - t0)) s"
+else
+        say "build: FAILED in $(($(t) - t0)) s"
+        tail -n 30 "$out/build.log"
+        exit 1
+fi
+
+for s in $suites; do
+        t0=$(t)
+        case $s in
+        demo)
+                # the web farm as the README shows it, bounded
+                if timeout 900 tools/demo >"$out/demo.log" 2>&1; then r="ok"; else r="FAILED"; status=1; fi
+                say "demo: $r in $(($(t) - t0)) s"
+                [ "$r" = ok ] || tail -n 30 "$out/demo.log"
+                continue
+                ;;
+        esac
+        # TCG runs several times slower than a real CPU: stretch the timeouts
+        meson test -C build --suite "$s" --print-errorlogs -t 4 >"$out/$s.log" 2>&1 || status=1
+        counts=$(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass): ' "$out/$s.log" | tr -s ' ' | tr '\n' ' ')
+        say "$s: ${counts:-no result} in $(($(t) - t0)) s"
+        # the failing checks by name (check's "file:line:F:tcase:test" and the cli's "FAIL" lines)
+        grep -E ':[EF]:|^not ok|FAIL' "$out/$s.log" | head -n 40 | sed 's/^/vm-job:   /'
+done
+# the testlogs meson keeps, for a closer look on the host
+cp build/meson-logs/testlog.txt "$out/testlog.txt" 2>/dev/null || true
+say "done in $(t) s of uptime, status $status"
+exit $status
