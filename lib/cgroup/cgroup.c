@@ -8,17 +8,20 @@
 
 #include "cgroup.h"
 
+/* runc's default allow list, no more: nodes may be made (m) of any number,
+ * but opened (rw) only for these. Not the console (5:1, the host's), nor
+ * tun (10:200; runc dropped it too): --device-allow adds them back. */
 const char *const cg_default_devices[] = {
+        "c *:* m",      /* mknod of any char device: useless without rw */
+        "b *:* m",      /* mknod of any block device: idem */
         "c 1:3 rwm",    /* null */
         "c 1:5 rwm",    /* zero */
         "c 1:7 rwm",    /* full */
         "c 1:8 rwm",    /* random */
         "c 1:9 rwm",    /* urandom */
         "c 5:0 rwm",    /* tty */
-        "c 5:1 rwm",    /* console */
         "c 5:2 rwm",    /* ptmx */
-        "c 136:* rwm",  /* pty slaves */
-        "c 10:200 rwm", /* tun */
+        "c 136:* rwm",  /* pty slaves, the container's /dev/console among them */
         NULL,
 };
 

@@ -62,7 +62,8 @@ int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, bl_reco
 /* Number of OOM kills the kernel counted in the cgroup. */
 int cgroup_oom_kills(const struct cg_host *h, const char *name, uint64_t *ret);
 
-/* Default device allowlist, as Docker's: the nodes baleine creates + ptys. */
+/* Default device allowlist, runc's: mknod of any, rw of the nodes baleine
+ * creates and of ptys. */
 extern const char *const cg_default_devices[];
 
 /* backends (v1.c, v2.c) */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <strings.h>
 
 #include "container.h"
 
@@ -172,6 +173,38 @@ void network_cleanup(bl_ctx *ctx, const bl_record *rec)
         }
 }
 
+/* Whether `rec`'s hostname goes in bridge `bname`'s hosts file beside its
+ * name. Names always win: a hostname equal (as DNS compares, without case)
+ * to any container's name is never published, whatever the order of
+ * creation, so `--hostname db` cannot take "db" from the container named
+ * db. A hostname that two running containers of the bridge share is
+ * published for neither: an ambiguous name must fail, not reach whichever
+ * was listed first. Docker publishes no hostname at all (only names and
+ * aliases); here it stays reachable when it is unambiguous. */
+static bool hostname_published(const bl_record_list *containers, const bl_record *rec, const char *bname)
+{
+        const char *hn = bl_record_get(rec, "hostname"), *name = bl_record_get(rec, "name");
+        if (!hn || !name || strcasecmp(hn, name) == 0)
+                return false;
+        for (size_t c = 0; c < containers->n; c++) {
+                const bl_record *o = containers->items[c];
+                const char *oname = bl_record_get(o, "name"), *ohn = bl_record_get(o, "hostname");
+                const char *state = bl_record_get(o, "state");
+                if (oname && strcasecmp(oname, hn) == 0)
+                        return false;
+                if (o == rec || !ohn || strcasecmp(ohn, hn) != 0 || !state || strcmp(state, "running") != 0)
+                        continue;
+                for (size_t k = 0; k < network_count(o); k++) {
+                        _cleanup_free_ char *br = NULL;
+                        uint32_t a;
+                        int p;
+                        if (network_parse(o, k, &br, &a, &p, NULL) == 0 && strcmp(br, bname) == 0)
+                                return false;
+                }
+        }
+        return true;
+}
+
 int hosts_refresh(bl_ctx *ctx)
 {
         _cleanup_record_list_ bl_record_list *bridges = NULL, *containers = NULL;
@@ -199,10 +232,9 @@ int hosts_refresh(bl_ctx *ctx)
                                 if (network_parse(rec, k, &br, &a, &p, NULL) < 0 || strcmp(br, bname) != 0)
                                         continue;
                                 bl_format_ipv4(a, ip);
-                                const char *hn = bl_record_get(rec, "hostname");
                                 const char *name = bl_record_get(rec, "name");
-                                if (hn && strcmp(hn, name) != 0)
-                                        fprintf(f, "%s\t%s %s\n", ip, name, hn);
+                                if (hostname_published(containers, rec, bname))
+                                        fprintf(f, "%s\t%s %s\n", ip, name, bl_record_get(rec, "hostname"));
                                 else
                                         fprintf(f, "%s\t%s\n", ip, name);
                         }

@@ -11,6 +11,7 @@ Suite *suite_network(void);
 Suite *suite_check(void);
 Suite *suite_security(void);
 Suite *suite_images(void);
+Suite *suite_confinement(void);
 
 int main(int argc, char **argv)
 {
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
         static const struct { const char *name; Suite *(*make)(void); } suites[] = {
                 { "lifecycle", suite_lifecycle }, { "limits", suite_limits }, { "network", suite_network },
                 { "check", suite_check }, { "security", suite_security }, { "images", suite_images },
+                { "confinement", suite_confinement },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
