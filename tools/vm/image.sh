@@ -46,10 +46,15 @@ install -m 0755 "$here/guest/run-job" "$root/usr/local/sbin/run-job"
 install -m 0644 "$here/guest/baleine-vm-job.service" "$root/etc/systemd/system/"
 ln -sf /etc/systemd/system/baleine-vm-job.service \
         "$root/etc/systemd/system/multi-user.target.wants/baleine-vm-job.service"
-# nothing else competes with the job for the two emulated CPUs
-for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer; do
-        rm -f "$root/etc/systemd/system/timers.target.wants/$u"
+# nothing else competes with the job for the two emulated CPUs (haproxy is
+# there for the web farm, which runs its own)
+for u in timers.target.wants/apt-daily.timer timers.target.wants/apt-daily-upgrade.timer \
+        timers.target.wants/e2scrub_all.timer timers.target.wants/fstrim.timer \
+        timers.target.wants/man-db.timer multi-user.target.wants/haproxy.service; do
+        rm -f "$root/etc/systemd/system/$u"
 done
+# the job writes to ttyS0: no getty there to hang the line up under it
+ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 passwd_root=$(grep -c '^root:' "$root/etc/passwd")
 [ "$passwd_root" = 1 ]
 rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/*
@@ -59,7 +64,7 @@ initrd=$(ls "$root"/boot/initrd.img-* | sort -V | tail -n 1)
 cp "$kernel" "$work/vmlinuz"
 cp "$initrd" "$work/initrd"
 echo "vm image: mke2fs -d (8 GiB sparse) from $(du -sh "$root" | cut -f1)"
-mke2fs -q -t ext4 -L baleine-vm -d "$root" "$work/img" 8G
+mke2fs -q -t ext4 -L baleine-vm -d "$root" "$work/img" 8G >/dev/null
 mv "$work/vmlinuz" "$out.vmlinuz"
 mv "$work/initrd" "$out.initrd"
 mv "$work/img" "$out.img"

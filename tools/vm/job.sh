@@ -22,6 +22,7 @@ else
 fi
 status=0
 t0=$(t)
+say "build: meson setup and ninja"
 if meson setup build -Dwerror=true >"$out/build.log" 2>&1 && ninja -C build >>"$out/build.log" 2>&1; then
         say "build: ok in $(($(t) - t0)) s"
 else
@@ -41,8 +42,11 @@ for s in $suites; do
                 continue
                 ;;
         esac
-        # TCG runs several times slower than a real CPU: stretch the timeouts
-        meson test -C build --suite "$s" --print-errorlogs -t 4 >"$out/$s.log" 2>&1 || status=1
+        # TCG runs several times slower than a real CPU: stretch the timeouts;
+        # each test's result line goes to the console as it ends
+        { meson test -C build --suite "$s" --print-errorlogs -t 4; echo $? >"$out/$s.rc"; } 2>&1 | tee "$out/$s.log" |
+                grep --line-buffered -E '^ *[0-9]+/[0-9]+ ' | sed -u 's/^ */vm-job:   /'
+        [ "$(cat "$out/$s.rc")" = 0 ] || status=1
         counts=$(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass): ' "$out/$s.log" | tr -s ' ' | tr '\n' ' ')
         say "$s: ${counts:-no result} in $(($(t) - t0)) s"
         # the failing checks by name (check's "file:line:F:tcase:test" and the cli's "FAIL" lines)
