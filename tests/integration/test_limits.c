@@ -89,6 +89,18 @@ START_TEST(test_cpus)
         ck_assert_msg(strstr(out, "Cpus_allowed_list:\t1\n"), "%s", out);
         free(out);
         bl_container_config_free(cfg);
+        /* set by an update on a container created without it (on v2 the
+         * cpuset controller is enabled for it then) */
+        start_shell("bltcpus2", "sleep 100", NULL);
+        bl_container_config *up;
+        bl_container_config_new(&up);
+        bl_container_config_set_cpus(up, "0");
+        ck_assert_msg(bl_container_update(ctx, "bltcpus2", up) == 0, "update: %s", bl_ctx_errmsg(ctx));
+        char *argv[] = { (char *) "grep", (char *) "Cpus_allowed_list", (char *) "/proc/self/status", NULL };
+        ck_assert_int_eq(exec_capture("bltcpus2", argv, &out), 0);
+        ck_assert_msg(strstr(out, "Cpus_allowed_list:\t0\n"), "%s", out);
+        free(out);
+        bl_container_config_free(up);
 }
 END_TEST
 
