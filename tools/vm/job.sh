@@ -47,12 +47,16 @@ for s in $suites; do
         { meson test -C build --suite "$s" --print-errorlogs -t 4; echo $? >"$out/$s.rc"; } 2>&1 | tee "$out/$s.log" |
                 grep --line-buffered -E '^ *[0-9]+/[0-9]+ ' | sed -u 's/^ */vm-job:   /'
         [ "$(cat "$out/$s.rc")" = 0 ] || status=1
-        counts=$(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass): ' "$out/$s.log" | tr -s ' ' | tr '\n' ' ')
-        say "$s: ${counts:-no result} in $(($(t) - t0)) s"
+        cp build/meson-logs/testlog.txt "$out/$s.testlog" 2>/dev/null
+        counts=$(grep -E '^(Ok|Fail|Timeout): ' "$out/$s.log" | tr -s ' ' | tr '\n' ' ')
+        # the checks inside the tests: check's "Checks: N, Failures: F, Errors: E"
+        # lines, the cli's "ok -"/"FAIL -" lines
+        checks=$(awk '/Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+/ { gsub(/[,%]/, ""); for (i = 1; i <= NF; i++) { if ($i == "Checks:") n += $(i + 1); if ($i == "Failures:" || $i == "Errors:") f += $(i + 1) } }
+                /^ok - / { n++ } /^FAIL - / { n++; f++ }
+                END { if (n) printf "%d checks, %d failed", n, f }' "$out/$s.testlog" 2>/dev/null)
+        say "$s: ${counts:-no result}${checks:+($checks) }in $(($(t) - t0)) s"
         # the failing checks by name (check's "file:line:F:tcase:test" and the cli's "FAIL" lines)
         grep -E ':[EF]:|^not ok|FAIL' "$out/$s.log" | head -n 40 | sed 's/^/vm-job:   /'
 done
-# the testlogs meson keeps, for a closer look on the host
-cp build/meson-logs/testlog.txt "$out/testlog.txt" 2>/dev/null || true
 say "done in $(t) s of uptime, status $status"
 exit $status
