@@ -6,7 +6,6 @@
 #include "cgroup.h"
 #include "devices_bpf.h"
 
-
 /* Controllers every container gets: memory (its limit, OOM events, usage),
  * pids and io (counts and bytes for stats).  cpu and cpuset are enabled
  * only when a limit asks for them (at creation or by an update): each
@@ -85,8 +84,10 @@ static int v2_create(bl_ctx *ctx, const struct cg_host *h, const char *name)
                 if (!listed(h->fsroot, "cgroup.controllers", base_controllers[i]))
                         continue;       /* a usage the host cannot count: stats without it */
                 int r = delegate(ctx, h, name, base_controllers[i], "usage accounting");
-                if (r < 0)
+                if (r < 0) {
+                        (void) cg_rmdir(dir);
                         return r;
+                }
         }
         return 0;
 }
