@@ -6,56 +6,89 @@
 #include "cgroup.h"
 #include "devices_bpf.h"
 
-
-static const char *const controllers[] = { "cpuset", "cpu", "io", "memory", "pids" };
+/* Controllers every container gets: memory (its limit, OOM events, usage),
+ * pids and io (counts and bytes for stats).  cpu and cpuset are enabled
+ * only when a limit asks for them (at creation or by an update): each
+ * controller enabled costs the kernel work for every process below it. */
+static const char *const base_controllers[] = { "memory", "pids", "io" };
 
 static char *dir_of(const struct cg_host *h, const char *name)
 {
         return name ? bl_asprintf("%s/baleine/%s", h->fsroot, name) : bl_asprintf("%s/baleine", h->fsroot);
 }
 
-static bool has_controller(const struct cg_host *h, const char *ctl)
+/* Whether a controller list file (cgroup.controllers, cgroup.subtree_control)
+ * names ctl; a fake tree's "+ctl" lines count too. */
+static bool listed(const char *dir, const char *file, const char *ctl)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/cgroup.controllers", h->fsroot), *s = NULL;
-        if (!p || read_line(p, &s) < 0)
+        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, file), *s = NULL;
+        if (!p || read_file(p, &s, NULL) < 0)
                 return false;
-        for (char *save = NULL, *w = strtok_r(s, " ", &save); w; w = strtok_r(NULL, " ", &save))
-                if (strcmp(w, ctl) == 0)
+        for (char *save = NULL, *w = strtok_r(s, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+                if (strcmp(w + (*w == '+'), ctl) == 0)
                         return true;
         return false;
 }
 
-static void enable_controllers(const char *dir, const struct cg_host *h)
+/* Makes ctl available in the container's cgroup: "+ctl" in the
+ * cgroup.subtree_control of each of its ancestors (the root, baleine/...)
+ * that lacks it, nothing else.  Only what the root offers can be enabled
+ * (its cgroup.controllers: what the kernel, or whoever delegated this tree,
+ * gives); what systemd enabled for its slices is neither taken nor changed,
+ * and systemd cannot take back a controller our subtree still uses (the
+ * kernel refuses it with EBUSY, which systemd expects). */
+static int delegate(bl_ctx *ctx, const struct cg_host *h, const char *name, const char *ctl, const char *option)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
-                if (!has_controller(h, controllers[i]))
-                        continue;
-                char v[32];
-                snprintf(v, sizeof(v), "+%s", controllers[i]);
-                /* best effort: a controller the parent lacks shows up as an
-                 * error when a limit needs it */
-                (void) cg_write(NULL, dir, "cgroup.subtree_control", v);
+        if (!listed(h->fsroot, "cgroup.controllers", ctl))
+                return bl_err(ctx, ENOTSUP, "%s: the cgroup v2 tree %s offers no %s controller", option, h->fsroot, ctl);
+        _cleanup_free_ char *leaf = dir_of(h, name);
+        if (!leaf)
+                return -ENOMEM;
+        char v[32];
+        snprintf(v, sizeof(v), "+%s", ctl);
+        /* each '/' from the end of fsroot on ends an ancestor of the leaf */
+        for (char *slash = leaf + strlen(h->fsroot); slash && *slash == '/'; slash = strchr(slash + 1, '/')) {
+                *slash = 0;
+                int r = listed(leaf, "cgroup.subtree_control", ctl) ? 0 : cg_write(NULL, leaf, "cgroup.subtree_control", v);
+                if (r < 0) {
+                        /* EBUSY: a process sits in that inner cgroup (the
+                         * no-internal-process rule); not one of ours */
+                        bl_err(ctx, r, "cgroup %s: cannot enable the %s controller for its children (%s): %s", leaf, ctl, option,
+                               r == -EBUSY ? "processes live in it" : strerror(-r));
+                        *slash = '/';
+                        return r;
+                }
+                *slash = '/';
         }
+        if (cg_is_real(leaf) && !listed(leaf, "cgroup.controllers", ctl))
+                return bl_err(ctx, ENOTSUP, "cgroup %s: the %s controller (%s) is not available in it", leaf, ctl, option);
+        return 0;
 }
 
 static int v2_create(bl_ctx *ctx, const struct cg_host *h, const char *name)
 {
-        _cleanup_free_ char *base = dir_of(h, NULL), *dir = dir_of(h, name);
-        if (!base || !dir)
+        _cleanup_free_ char *dir = dir_of(h, name);
+        if (!dir)
                 return -ENOMEM;
-        enable_controllers(h->fsroot, h);
-        if (mkdir(base, 0755) < 0 && errno != EEXIST)
-                return bl_err(ctx, errno, "cgroup %s: %m", base);
-        enable_controllers(base, h);
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return bl_err(ctx, errno, "cgroup %s: %m", dir);
-        return 0;
-}
-
-static int need(bl_ctx *ctx, const struct cg_host *h, const char *ctl, const char *option)
-{
-        if (!has_controller(h, ctl))
-                return bl_err(ctx, ENOTSUP, "%s: the host's cgroup v2 has no %s controller", option, ctl);
+        /* baleine/, then each level of name, then the leaf */
+        for (char *slash = strchr(dir + strlen(h->fsroot) + 1, '/');; slash = strchr(slash + 1, '/')) {
+                if (slash)
+                        *slash = 0;
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return bl_err(ctx, errno, "cgroup %s: %m", dir);
+                if (!slash)
+                        break;
+                *slash = '/';
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(base_controllers); i++) {
+                if (!listed(h->fsroot, "cgroup.controllers", base_controllers[i]))
+                        continue;       /* a usage the host cannot count: stats without it */
+                int r = delegate(ctx, h, name, base_controllers[i], "usage accounting");
+                if (r < 0) {
+                        (void) cg_rmdir(dir);
+                        return r;
+                }
+        }
         return 0;
 }
 
@@ -81,28 +114,28 @@ static int v2_apply(bl_ctx *ctx, const struct cg_host *h, const char *name, cons
                 return -ENOMEM;
         if (lim->memory) {
                 snprintf(v, sizeof(v), "%" PRIu64, lim->memory);
-                if ((r = need(ctx, h, "memory", "memory limit")) < 0 || (r = cg_write(ctx, d, "memory.max", v)) < 0)
+                if ((r = delegate(ctx, h, name, "memory", "memory limit")) < 0 || (r = cg_write(ctx, d, "memory.max", v)) < 0)
                         return r;
                 _cleanup_free_ char *swap = bl_asprintf("%s/memory.swap.max", d);
                 if (swap && path_exists(swap) && (r = cg_write(ctx, d, "memory.swap.max", "0")) < 0)
                         return r;
         }
         if (lim->cpus) {
-                if ((r = need(ctx, h, "cpuset", "cpus")) < 0 || (r = cg_write(ctx, d, "cpuset.cpus", lim->cpus)) < 0)
+                if ((r = delegate(ctx, h, name, "cpuset", "cpus")) < 0 || (r = cg_write(ctx, d, "cpuset.cpus", lim->cpus)) < 0)
                         return r;
         }
         if (lim->cpu_quota > 0) {
                 snprintf(v, sizeof(v), "%lld 100000", (long long) (lim->cpu_quota * 100000));
-                if ((r = need(ctx, h, "cpu", "cpu quota")) < 0 || (r = cg_write(ctx, d, "cpu.max", v)) < 0)
+                if ((r = delegate(ctx, h, name, "cpu", "cpu quota")) < 0 || (r = cg_write(ctx, d, "cpu.max", v)) < 0)
                         return r;
         }
         if (lim->pids) {
                 snprintf(v, sizeof(v), "%" PRIu64, lim->pids);
-                if ((r = need(ctx, h, "pids", "pids limit")) < 0 || (r = cg_write(ctx, d, "pids.max", v)) < 0)
+                if ((r = delegate(ctx, h, name, "pids", "pids limit")) < 0 || (r = cg_write(ctx, d, "pids.max", v)) < 0)
                         return r;
         }
         for (size_t i = 0; i < lim->ndisk; i++) {
-                if ((r = need(ctx, h, "io", "disk bandwidth")) < 0)
+                if ((r = delegate(ctx, h, name, "io", "disk bandwidth")) < 0)
                         return r;
                 int n = snprintf(v, sizeof(v), "%u:%u", lim->disk[i].major, lim->disk[i].minor);
                 if (lim->disk[i].read_bps)

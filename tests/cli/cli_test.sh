@@ -161,6 +161,14 @@ expect 0 "update memory" -- bl container update d1 --memory 48M
 expect 0 "inspect after update" -- bl container inspect d1
 has out "^memory: 50331648" "update recorded"
 expect 0 "remove --force" -- bl container remove --force d1
+# an OOM kill, told from the cgroup's counters (memory.events on v2), in list and inspect
+expect 137 "a container past its memory limit is killed" -- bl container create -i base -c oom --memory 16M --attach \
+        -p /bin/sh -c 'x=$(head -c 64000000 /dev/zero | tr "\0" a); echo survived'
+expect 0 "list --all after an OOM kill" -- bl container list --all
+has out "^oom .*exited(137,oom)" "list reports the OOM kill"
+expect 0 "inspect after an OOM kill" -- bl container inspect oom
+has out "^oom_killed: yes" "inspect reports the OOM kill"
+bl container remove --force oom >/dev/null 2>&1
 if [ -e "$R/containers/d1" ]; then ko "remove leaves no copy"; else ok "remove leaves no copy"; fi
 
 # --- export, import, commit

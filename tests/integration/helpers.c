@@ -100,27 +100,68 @@ static bool mount_leaked(void)
 }
 
 static char leaked_cgroup[300];
+/* A cgroup named blt* under dir, down to depth levels (baleine/NAME, or
+ * baleine/ROOT-ID/NAME). */
+static bool blt_cgroup_under(const char *dir, int depth)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        bool leaked = false;
+        while (d && !leaked && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                char p[512];
+                snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+                leaked = strncmp(de->d_name, "blt", 3) == 0 || (depth > 1 && blt_cgroup_under(p, depth - 1));
+                if (leaked && !leaked_cgroup[0])
+                        snprintf(leaked_cgroup, sizeof(leaked_cgroup), "%s", p);
+        }
+        if (d)
+                closedir(d);
+        return leaked;
+}
 
 static bool cgroup_leaked(void)
 {
-        static const char *const ctl[] = { "memory", "pids", "cpu", "cpuset", "blkio", "devices" };
-        for (size_t i = 0; i < ARRAY_SIZE(ctl); i++) {
+        /* the v2 hierarchy, then every v1 one */
+        static const char *const base[] = { "", "/memory", "/pids", "/cpu", "/cpuset", "/blkio", "/devices" };
+        for (size_t i = 0; i < ARRAY_SIZE(base); i++) {
                 char p[128];
-                snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/baleine", ctl[i]);
-                DIR *d = opendir(p);
-                struct dirent *de;
-                bool leaked = false;
-                while (d && (de = readdir(d)))
-                        if (strncmp(de->d_name, "blt", 3) == 0) {
-                                leaked = true;
-                                snprintf(leaked_cgroup, sizeof(leaked_cgroup), "%s/%s", p, de->d_name);
-                        }
-                if (d)
-                        closedir(d);
-                if (leaked)
+                snprintf(p, sizeof(p), "/sys/fs/cgroup%s/baleine", base[i]);
+                if (blt_cgroup_under(p, 2))
                         return true;
         }
         return false;
+}
+
+char *container_cgroup_dir(const char *name, const char *controller)
+{
+        char *pid = inspect_key(name, "pid"), p[64], *s = NULL, *dir = NULL;
+        ck_assert_ptr_nonnull(pid);
+        snprintf(p, sizeof(p), "/proc/%s/cgroup", pid);
+        free(pid);
+        ck_assert_int_eq(read_file(p, &s, NULL), 0);
+        bool v2 = path_exists("/sys/fs/cgroup/cgroup.controllers");
+        /* lines "ID:CONTROLLERS:PATH"; v2's is "0::PATH" */
+        for (char *save = NULL, *l = strtok_r(s, "\n", &save); l && !dir; l = strtok_r(NULL, "\n", &save)) {
+                char *c = strchr(l, ':'), *path = c ? strchr(c + 1, ':') : NULL;
+                if (!path)
+                        continue;
+                *path++ = 0;
+                const char *ctls = c + 1;
+                if (v2 && !*ctls)
+                        dir = bl_asprintf("/sys/fs/cgroup%s", path);
+                else if (!v2 && *ctls) {
+                        char *copy = strdup(ctls);
+                        for (char *sv = NULL, *w = strtok_r(copy, ",", &sv); w && !dir; w = strtok_r(NULL, ",", &sv))
+                                if (strcmp(w, controller) == 0)
+                                        dir = bl_asprintf("/sys/fs/cgroup/%s%s", ctls, path);
+                        free(copy);
+                }
+        }
+        free(s);
+        ck_assert_msg(dir && path_exists(dir), "no %s cgroup for container %s", controller, name);
+        return dir;
 }
 
 static bool veth_leaked(void)

@@ -37,6 +37,10 @@ void remove_all(void);
 char *http_get(const char *addr, int port);
 /* No host end of the container's veths remains. */
 void assert_no_leaks_veth_of(const char *name);
+/* The directory of the running container's cgroup that holds controller
+ * ("memory", "pids"...), from its init's /proc/PID/cgroup: the v2 unified
+ * one, or the v1 hierarchy of that controller (freed by the caller). */
+char *container_cgroup_dir(const char *name, const char *controller);
 /* Path of the static probe program (built by meson). */
 const char *probe_path(void);
 

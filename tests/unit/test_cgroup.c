@@ -181,7 +181,10 @@ START_TEST(test_v2_limits)
         put("baleine/web/memory.swap.max", "");
         struct cg_limits lim = full_limits();
         ck_assert_int_eq(cgroup_create(ctx, &h, "web", &lim), 0);
-        ck_file("cgroup.subtree_control", "+cpuset\n+cpu\n+io\n+memory\n+pids\n");
+        /* each controller once, in the root and in baleine/ (never in the leaf) */
+        ck_file("cgroup.subtree_control", "+memory\n+pids\n+io\n+cpuset\n+cpu\n");
+        ck_file("baleine/cgroup.subtree_control", "+memory\n+pids\n+io\n+cpuset\n+cpu\n");
+        ck_assert_ptr_null(get("baleine/web/cgroup.subtree_control"));
         ck_file("baleine/web/memory.max", "67108864\n");
         ck_file("baleine/web/memory.swap.max", "0\n");
         ck_file("baleine/web/cpuset.cpus", "1-2\n");
@@ -214,6 +217,36 @@ START_TEST(test_v2_limits)
         bl_record_free(st);
         ck_assert_int_eq(cgroup_remove(ctx, &h, "web"), 0);
         ck_assert(!cgroup_exists(&h, "web"));
+}
+END_TEST
+
+/* Beside systemd: what it enabled stays, only what a container needs is
+ * added, nothing the root does not offer, at every level of a nested name. */
+START_TEST(test_v2_placement)
+{
+        struct cg_host h;
+        make_v2();
+        put("cgroup.controllers", "cpu io memory pids\n");
+        put("cgroup.subtree_control", "cpu io memory pids\n");
+        ck_assert_int_eq(cgroup_detect(ctx, root, &h), 0);
+        struct cg_limits lim = { .memory = 64u << 20 };
+        ck_assert_int_eq(cgroup_create(ctx, &h, "r1/web", &lim), 0);
+        ck_file("cgroup.subtree_control", "cpu io memory pids\n");
+        ck_file("baleine/cgroup.subtree_control", "+memory\n+pids\n+io\n");
+        ck_file("baleine/r1/cgroup.subtree_control", "+memory\n+pids\n+io\n");
+        ck_file("baleine/r1/web/memory.max", "67108864\n");
+        /* an update that needs cpu enables it then, on every level */
+        lim = (struct cg_limits) { .cpu_quota = 1.5 };
+        ck_assert_int_eq(cgroup_apply(ctx, &h, "r1/web", &lim), 0);
+        ck_file("cgroup.subtree_control", "cpu io memory pids\n");
+        ck_file("baleine/r1/cgroup.subtree_control", "+memory\n+pids\n+io\n+cpu\n");
+        ck_file("baleine/r1/web/cpu.max", "150000 100000\n");
+        /* cpuset is not offered here: refused by name, nothing enabled */
+        lim = (struct cg_limits) { .cpus = "1" };
+        ck_assert_int_eq(cgroup_apply(ctx, &h, "r1/web", &lim), -ENOTSUP);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "no cpuset controller"));
+        ck_file("baleine/cgroup.subtree_control", "+memory\n+pids\n+io\n+cpu\n");
+        ck_assert_int_eq(cgroup_remove(ctx, &h, "r1/web"), 0);
 }
 END_TEST
 
@@ -271,6 +304,7 @@ int main(void)
         tcase_add_test(tc, test_v1_limits);
         tcase_add_test(tc, test_v1_no_memsw);
         tcase_add_test(tc, test_v2_limits);
+        tcase_add_test(tc, test_v2_placement);
         tcase_add_test(tc, test_validate);
         tcase_add_test(tc, test_cpulist);
         suite_add_tcase(s, tc);
