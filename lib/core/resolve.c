@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -36,6 +39,116 @@ char *path_clean(const char *p)
         return out;
 }
 
+#define MAX_LINKS 40 /* as the kernel's own resolution */
+
+/* The folder `dir` (a clean relative path without links, "" for the root)
+ * reopened from the root. */
+static int reopen_dir(int rootfd, const char *dir)
+{
+        int fd = openat(rootfd, *dir ? dir : ".", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* What openat2(RESOLVE_IN_ROOT) does, for kernels before 5.6 and tools that
+ * do not know the call (valgrind 3.19): one component at a time, never
+ * letting the kernel follow a link.  A link met is read and its target put
+ * in front of what is left of the path (an absolute one restarts at the
+ * root); ".." never climbs above the root.  Only the trees baleine itself
+ * is filling or about to start are walked so, where nothing renames under
+ * the walk. */
+static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+        _cleanup_free_ char *rest = strdup(path), *done = strdup("");
+        if (!rest || !done)
+                return -ENOMEM;
+        int dirfd = reopen_dir(rootfd, ""), links = 0;
+        while (dirfd >= 0) {
+                char *c = rest;
+                while (*c == '/')
+                        c++;
+                size_t len = strcspn(c, "/");
+                bool last = !c[len + strspn(c + len, "/")];
+                _cleanup_free_ char *name = strndup(c, len);
+                if (!name) {
+                        close(dirfd);
+                        return -ENOMEM;
+                }
+                memmove(rest, c + len, strlen(c + len) + 1);
+                if (!*name || strcmp(name, ".") == 0) {
+                        if (!last)
+                                continue;
+                        int fd = openat(dirfd, ".", flags | O_CLOEXEC, mode);
+                        close(dirfd);
+                        return fd < 0 ? -errno : fd;
+                }
+                if (strcmp(name, "..") == 0) {
+                        char *slash = strrchr(done, '/');
+                        *(slash ? slash : done) = 0;
+                        close(dirfd);
+                        dirfd = reopen_dir(rootfd, done);
+                        if (last && dirfd >= 0) {
+                                int fd = openat(dirfd, ".", flags | O_CLOEXEC, mode);
+                                close(dirfd);
+                                return fd < 0 ? -errno : fd;
+                        }
+                        continue;
+                }
+                struct stat st;
+                bool exists = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+                bool follow = exists && S_ISLNK(st.st_mode) && !(last && (flags & (O_NOFOLLOW | O_EXCL)));
+                if (follow) {
+                        char target[PATH_MAX];
+                        ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+                        if (n <= 0 || ++links > MAX_LINKS) {
+                                close(dirfd);
+                                return n <= 0 ? -EIO : -ELOOP;
+                        }
+                        target[n] = 0;
+                        /* RESOLVE_NO_MAGICLINKS: /proc's links to a process's
+                         * files ("/…", "pipe:[…]") are not paths of the tree */
+                        struct statfs sf;
+                        if (fstatfs(dirfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
+                            (target[0] == '/' || strstr(target, ":["))) {
+                                close(dirfd);
+                                return -ELOOP;
+                        }
+                        char *joined = bl_asprintf("%s/%s", target, rest);
+                        free(rest);
+                        rest = joined;
+                        if (!rest) {
+                                close(dirfd);
+                                return -ENOMEM;
+                        }
+                        if (target[0] == '/') {
+                                done[0] = 0;
+                                close(dirfd);
+                                dirfd = reopen_dir(rootfd, "");
+                        }
+                        continue;
+                }
+                if (last) {
+                        int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+                        int e = errno;
+                        close(dirfd);
+                        return fd < 0 ? -e : fd;
+                }
+                int next = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                int e = errno;
+                close(dirfd);
+                if (next < 0)
+                        return -e;
+                dirfd = next;
+                char *longer = *done ? bl_asprintf("%s/%s", done, name) : strdup(name);
+                free(done);
+                done = longer;
+                if (!done) {
+                        close(dirfd);
+                        return -ENOMEM;
+                }
+        }
+        return dirfd;
+}
+
 int open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
         struct open_how how = {
@@ -44,6 +157,8 @@ int open_in_root(int rootfd, const char *path, int flags, mode_t mode)
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         int fd = (int) syscall(SYS_openat2, rootfd, path && *path ? path : ".", &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS)
+                return walk_in_root(rootfd, path ? path : "", flags, how.mode);
         return fd < 0 ? -errno : fd;
 }
 

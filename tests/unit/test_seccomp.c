@@ -57,7 +57,15 @@ static long clone_user(void)
 }
 static long kcmp(void) { return syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM, 0, 0); }
 static long set_mempolicy(void) { return syscall(SYS_set_mempolicy, 0, NULL, 0); }
-static long name_to_handle(void) { return syscall(SYS_name_to_handle_at, AT_FDCWD, "/", NULL, NULL, 0); }
+static long name_to_handle(void)
+{
+        /* real buffers: allowed, the call would succeed */
+        _Alignas(struct file_handle) unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+        struct file_handle *h = (struct file_handle *) buf;
+        h->handle_bytes = MAX_HANDLE_SZ;
+        int mnt;
+        return syscall(SYS_name_to_handle_at, AT_FDCWD, "/", h, &mnt, 0);
+}
 static long getpid_call(void) { return syscall(SYS_getpid); }
 static long adjtime_read(void)
 {
@@ -70,6 +78,12 @@ static long settime(void)
         struct timespec ts = { 0 };
         return syscall(SYS_clock_settime, CLOCK_MONOTONIC, &ts);
 }
+
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #if defined(__x86_64__)
 /* The i386 ABI from this 64-bit process: the filter covers it too. */
@@ -118,6 +132,10 @@ static void check_cases(uint64_t caps, const struct sc_case *c, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
                 int got = under_filter(caps, c[i].call);
+                /* valgrind answers ENOSYS itself for calls it does not know
+                 * (userfaultfd, clone3...): the kernel's filter never saw them */
+                if (RUNNING_ON_VALGRIND && got == ENOSYS && c[i].expect != ENOSYS)
+                        continue;
                 ck_assert_msg(got == c[i].expect, "%s: %s, expected %s", c[i].what, got ? strerrorname_np(got) : "allowed",
                               c[i].expect ? strerrorname_np(c[i].expect) : "allowed");
         }
@@ -174,6 +192,12 @@ END_TEST
 START_TEST(test_i386_abi)
 {
 #if defined(__x86_64__)
+        if (RUNNING_ON_VALGRIND) {
+                /* valgrind cannot run int 0x80 in a 64-bit process: the plain
+                 * and sanitizer runs of this suite check the ABI */
+                fprintf(stderr, "i386 ABI not checked under valgrind\n");
+                return;
+        }
         if (i386_getpid() != getpid()) {
                 /* a kernel without IA32 emulation: the ABI cannot be reached at all */
                 ck_assert_int_eq(errno, ENOSYS);
