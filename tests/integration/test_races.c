@@ -243,7 +243,10 @@ START_TEST(test_two_roots_same_name)
         ck_assert_int_eq(bl_container_inspect(c2, "bltdup", &rec), 0);
         ck_assert_str_eq(bl_record_get(rec, "state"), "running");
         ck_assert_msg(if_nametoindex(if2) > 0, "root 2's veth %s was deleted by root 1's check", if2);
-        char *cgp = bl_asprintf("/sys/fs/cgroup/pids/baleine/%s/cgroup.procs", bl_record_get(rec, "cgroup"));
+        /* v2's one hierarchy, else v1's pids one */
+        char *cgp = bl_asprintf(path_exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup/baleine/%s/cgroup.procs"
+                                                                                  : "/sys/fs/cgroup/pids/baleine/%s/cgroup.procs",
+                                bl_record_get(rec, "cgroup"));
         char *procs = NULL;
         ck_assert_int_eq(read_file(cgp, &procs, NULL), 0);
         ck_assert_msg(strstr(procs, bl_record_get(rec, "pid")), "root 2's init is not in its cgroup %s", cgp);
