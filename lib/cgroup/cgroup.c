@@ -39,28 +39,28 @@ bool cg_is_real(const char *path)
 
 int cg_write(bl_ctx *ctx, const char *dir, const char *file, const char *value)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, file);
+        _cleanup_free_ char *p = strdup_printf("%s/%s", dir, file);
         if (!p)
                 return -ENOMEM;
         /* a fake tree (unit tests) keeps every write, one a line */
         bool fake = !cg_is_real(dir);
         int fd = open(p, O_WRONLY | O_CLOEXEC | (fake ? O_CREAT | O_APPEND : 0), 0644);
         if (fd < 0)
-                return bl_err(ctx, errno, "cgroup %s: %m", p);
-        _cleanup_free_ char *line = fake ? bl_asprintf("%s\n", value) : NULL;
+                return ctx_fail(ctx, errno, "cgroup %s: %m", p);
+        _cleanup_free_ char *line = fake ? strdup_printf("%s\n", value) : NULL;
         if (fake && line)
                 value = line;
         ssize_t n = write(fd, value, strlen(value));
         int e = errno;
         close(fd);
         if (n < 0)
-                return bl_err(ctx, e, "cgroup %s: cannot write \"%s\": %s", p, value, strerror(e));
+                return ctx_fail(ctx, e, "cgroup %s: cannot write \"%s\": %s", p, value, strerror(e));
         return 0;
 }
 
 int cg_read_u64(const char *dir, const char *file, uint64_t *ret)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, file), *s = NULL;
+        _cleanup_free_ char *p = strdup_printf("%s/%s", dir, file), *s = NULL;
         if (!p)
                 return -ENOMEM;
         int r = read_line(p, &s);
@@ -70,12 +70,12 @@ int cg_read_u64(const char *dir, const char *file, uint64_t *ret)
                 *ret = UINT64_MAX;
                 return 0;
         }
-        return bl_parse_u64(s, ret);
+        return parse_u64(s, ret);
 }
 
 int cg_read_keyed(const char *dir, const char *file, const char *key, uint64_t *ret)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, file), *s = NULL;
+        _cleanup_free_ char *p = strdup_printf("%s/%s", dir, file), *s = NULL;
         if (!p)
                 return -ENOMEM;
         int r = read_file(p, &s, NULL);
@@ -146,13 +146,13 @@ int cgroup_detect(bl_ctx *ctx, const char *fsroot, struct cg_host *ret)
 {
         struct cg_host h = { .version = _CG_VERSION_INVALID };
         if (!fsroot)
-                fsroot = bl_test_knob("BALEINE_CGROUP_ROOT");
+                fsroot = test_knob("BALEINE_CGROUP_ROOT");
         if (!fsroot || !*fsroot)
                 fsroot = "/sys/fs/cgroup";
         snprintf(h.fsroot, sizeof(h.fsroot), "%s", fsroot);
-        _cleanup_free_ char *v2 = bl_asprintf("%s/cgroup.controllers", fsroot);
-        _cleanup_free_ char *mem = bl_asprintf("%s/memory/memory.limit_in_bytes", fsroot);
-        _cleanup_free_ char *uni = bl_asprintf("%s/unified/cgroup.controllers", fsroot);
+        _cleanup_free_ char *v2 = strdup_printf("%s/cgroup.controllers", fsroot);
+        _cleanup_free_ char *mem = strdup_printf("%s/memory/memory.limit_in_bytes", fsroot);
+        _cleanup_free_ char *uni = strdup_printf("%s/unified/cgroup.controllers", fsroot);
         if (!v2 || !mem || !uni)
                 return -ENOMEM;
         if (path_exists(v2))
@@ -161,15 +161,15 @@ int cgroup_detect(bl_ctx *ctx, const char *fsroot, struct cg_host *ret)
                 h.version = CG_V1;
                 h.hybrid = path_exists(uni);
         } else
-                return bl_err(ctx, ENOTSUP, "cgroups: no v2 hierarchy and no v1 memory controller under %s", fsroot);
+                return ctx_fail(ctx, ENOTSUP, "cgroups: no v2 hierarchy and no v1 memory controller under %s", fsroot);
         *ret = h;
         return 0;
 }
 
 static int nproc_host(const struct cg_host *h, unsigned char mask[128])
 {
-        _cleanup_free_ char *p = h->version == CG_V2 ? bl_asprintf("%s/cpuset.cpus.effective", h->fsroot)
-                                                     : bl_asprintf("%s/cpuset/cpuset.effective_cpus", h->fsroot);
+        _cleanup_free_ char *p = h->version == CG_V2 ? strdup_printf("%s/cpuset.cpus.effective", h->fsroot)
+                                                     : strdup_printf("%s/cpuset/cpuset.effective_cpus", h->fsroot);
         _cleanup_free_ char *s = NULL;
         if (!p)
                 return -ENOMEM;
@@ -181,28 +181,28 @@ static int nproc_host(const struct cg_host *h, unsigned char mask[128])
 int cgroup_validate(bl_ctx *ctx, const struct cg_host *h, const struct cg_limits *lim)
 {
         if (lim->memory && lim->memory < (6u << 20))
-                return bl_err(ctx, EINVAL, "memory limit %llu bytes: below the 6M a container needs", (unsigned long long) lim->memory);
+                return ctx_fail(ctx, EINVAL, "memory limit %llu bytes: below the 6M a container needs", (unsigned long long) lim->memory);
         if (lim->cpu_quota < 0 || (lim->cpu_quota > 0 && lim->cpu_quota < 0.01))
-                return bl_err(ctx, EINVAL, "cpu quota %g: must be at least 0.01 CPU", lim->cpu_quota);
+                return ctx_fail(ctx, EINVAL, "cpu quota %g: must be at least 0.01 CPU", lim->cpu_quota);
         unsigned char online[128];
         if (lim->cpu_quota > 0 && nproc_host(h, online) == 0) {
                 int n = 0;
                 for (int i = 0; i < 1024; i++)
                         n += !!(online[i / 8] & (1u << (i % 8)));
                 if (n > 0 && lim->cpu_quota > n)
-                        return bl_err(ctx, EINVAL, "cpu quota %g: this host has %d CPU%s", lim->cpu_quota, n, n == 1 ? "" : "s");
+                        return ctx_fail(ctx, EINVAL, "cpu quota %g: this host has %d CPU%s", lim->cpu_quota, n, n == 1 ? "" : "s");
         }
         if (lim->cpus) {
                 unsigned char want[128], have[128];
                 if (cpulist_parse(lim->cpus, want) < 0)
-                        return bl_err(ctx, EINVAL, "cpus \"%s\": not a CPU list such as 0-1,3", lim->cpus);
+                        return ctx_fail(ctx, EINVAL, "cpus \"%s\": not a CPU list such as 0-1,3", lim->cpus);
                 if (nproc_host(h, have) == 0)
                         for (int i = 0; i < 1024; i++)
                                 if ((want[i / 8] & (1u << (i % 8))) && !(have[i / 8] & (1u << (i % 8))))
-                                        return bl_err(ctx, EINVAL, "cpus \"%s\": CPU %d does not exist on this host", lim->cpus, i);
+                                        return ctx_fail(ctx, EINVAL, "cpus \"%s\": CPU %d does not exist on this host", lim->cpus, i);
         }
         if (lim->pids == 1)
-                return bl_err(ctx, EINVAL, "pids limit 1: the init and the program need at least 2");
+                return ctx_fail(ctx, EINVAL, "pids limit 1: the init and the program need at least 2");
         return 0;
 }
 
@@ -227,7 +227,7 @@ int cgroup_apply(bl_ctx *ctx, const struct cg_host *h, const char *name, const s
 int cgroup_procs_files(bl_ctx *ctx, const struct cg_host *h, const char *name, char ***ret)
 {
         int r = backend(h)->procs_files(h, name, ret);
-        return r < 0 ? bl_err(ctx, r, "cgroup baleine/%s: %s", name, strerror(-r)) : 0;
+        return r < 0 ? ctx_fail(ctx, r, "cgroup baleine/%s: %s", name, strerror(-r)) : 0;
 }
 
 int cgroup_attach(bl_ctx *ctx, const struct cg_host *h, const char *name, pid_t pid)
@@ -240,7 +240,7 @@ int cgroup_attach(bl_ctx *ctx, const struct cg_host *h, const char *name, pid_t 
         snprintf(s, sizeof(s), "%d", (int) pid);
         for (char **f = files; *f; f++)
                 if ((r = write_string(*f, s)) < 0)
-                        return bl_err(ctx, r, "cgroup %s: cannot add process %d: %s", *f, (int) pid, strerror(-r));
+                        return ctx_fail(ctx, r, "cgroup %s: cannot add process %d: %s", *f, (int) pid, strerror(-r));
         return 0;
 }
 
@@ -270,7 +270,7 @@ bool cgroup_populated(const struct cg_host *h, const char *name)
 int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, bl_record *out)
 {
         int r = backend(h)->stats(h, name, out);
-        return r < 0 ? bl_err(ctx, r, "cgroup baleine/%s: cannot read usage: %s", name, strerror(-r)) : 0;
+        return r < 0 ? ctx_fail(ctx, r, "cgroup baleine/%s: cannot read usage: %s", name, strerror(-r)) : 0;
 }
 
 int cgroup_oom_kills(const struct cg_host *h, const char *name, uint64_t *ret)

@@ -214,10 +214,10 @@ int devices_bpf_load(bl_ctx *ctx, const char *what, const struct bpf_insn *prog,
                 for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))
                         if (!startswith(line, "processed ") && !startswith(line, "verification time"))
                                 last = line;
-                return bl_err(ctx, e, "cgroup %s: cannot load the device program: %s (verifier: %s)", what,
+                return ctx_fail(ctx, e, "cgroup %s: cannot load the device program: %s (verifier: %s)", what,
                               strerror(e), last ? last : "?");
         }
-        return bl_err(ctx, e, "cgroup %s: cannot load the device program: %s", what, strerror(e));
+        return ctx_fail(ctx, e, "cgroup %s: cannot load the device program: %s", what, strerror(e));
 }
 
 int devices_bpf_attach(bl_ctx *ctx, const char *cgroup_dir, const struct cg_limits *lim)
@@ -228,12 +228,12 @@ int devices_bpf_attach(bl_ctx *ctx, const char *cgroup_dir, const struct cg_limi
         size_t nrules, ninsn;
         int r = devices_rules(lim, &rules, &nrules);
         if (r < 0 || (r = devices_bpf_build(rules, nrules, lim->all_devices, &prog, &ninsn)) < 0)
-                return bl_err(ctx, -r, "cgroup %s: cannot build the device program: %s", cgroup_dir, strerror(-r));
+                return ctx_fail(ctx, -r, "cgroup %s: cannot build the device program: %s", cgroup_dir, strerror(-r));
         if ((r = devices_bpf_load(ctx, cgroup_dir, prog, ninsn, &pfd)) < 0)
                 return r;
         _cleanup_close_ int cfd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (cfd < 0)
-                return bl_err(ctx, errno, "cgroup %s: %m", cgroup_dir);
+                return ctx_fail(ctx, errno, "cgroup %s: %m", cgroup_dir);
         union bpf_attr at = {
                 .target_fd = (uint32_t) cfd,
                 .attach_bpf_fd = (uint32_t) pfd,
@@ -241,7 +241,7 @@ int devices_bpf_attach(bl_ctx *ctx, const char *cgroup_dir, const struct cg_limi
                 .attach_flags = BPF_F_ALLOW_MULTI,
         };
         if (syscall(SYS_bpf, BPF_PROG_ATTACH, &at, sizeof(at)) < 0)
-                return bl_err(ctx, errno, "cgroup %s: cannot attach the device program: %m", cgroup_dir);
+                return ctx_fail(ctx, errno, "cgroup %s: cannot attach the device program: %m", cgroup_dir);
         return 0;
 }
 

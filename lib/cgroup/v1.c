@@ -9,12 +9,12 @@ static const char *const controllers[] = { "memory", "cpu", "cpuacct", "cpuset",
 
 static char *dir_of(const struct cg_host *h, const char *ctl, const char *name)
 {
-        return name ? bl_asprintf("%s/%s/baleine/%s", h->fsroot, ctl, name) : bl_asprintf("%s/%s/baleine", h->fsroot, ctl);
+        return name ? strdup_printf("%s/%s/baleine/%s", h->fsroot, ctl, name) : strdup_printf("%s/%s/baleine", h->fsroot, ctl);
 }
 
 static bool has_controller(const struct cg_host *h, const char *ctl)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/%s/cgroup.procs", h->fsroot, ctl);
+        _cleanup_free_ char *p = strdup_printf("%s/%s/cgroup.procs", h->fsroot, ctl);
         return p && path_exists(p);
 }
 
@@ -27,14 +27,14 @@ static int cpuset_inherit(bl_ctx *ctx, const char *dir)
         *strrchr(parent, '/') = 0;
         static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                _cleanup_free_ char *mine = bl_asprintf("%s/%s", dir, files[i]), *cur = NULL, *val = NULL;
-                _cleanup_free_ char *theirs = bl_asprintf("%s/%s", parent, files[i]);
+                _cleanup_free_ char *mine = strdup_printf("%s/%s", dir, files[i]), *cur = NULL, *val = NULL;
+                _cleanup_free_ char *theirs = strdup_printf("%s/%s", parent, files[i]);
                 if (!mine || !theirs)
                         return -ENOMEM;
                 if (read_line(mine, &cur) == 0 && *cur)
                         continue;
                 if (read_line(theirs, &val) < 0)
-                        return bl_err(ctx, ENOENT, "cgroup %s: cannot read %s", parent, files[i]);
+                        return ctx_fail(ctx, ENOENT, "cgroup %s: cannot read %s", parent, files[i]);
                 int r = cg_write(ctx, dir, files[i], val);
                 if (r < 0)
                         return r;
@@ -51,11 +51,11 @@ static int v1_create(bl_ctx *ctx, const struct cg_host *h, const char *name)
                 if (!base || !dir)
                         return -ENOMEM;
                 if (mkdir(base, 0755) < 0 && errno != EEXIST)
-                        return bl_err(ctx, errno, "cgroup %s: %m", base);
+                        return ctx_fail(ctx, errno, "cgroup %s: %m", base);
                 if (strcmp(controllers[i], "cpuset") == 0 && cpuset_inherit(ctx, base) < 0)
                         return -EIO;
                 if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                        return bl_err(ctx, errno, "cgroup %s: %m", dir);
+                        return ctx_fail(ctx, errno, "cgroup %s: %m", dir);
                 if (strcmp(controllers[i], "cpuset") == 0 && cpuset_inherit(ctx, dir) < 0)
                         return -EIO;
         }
@@ -65,7 +65,7 @@ static int v1_create(bl_ctx *ctx, const struct cg_host *h, const char *name)
 static int need(bl_ctx *ctx, const struct cg_host *h, const char *ctl, const char *option)
 {
         if (!has_controller(h, ctl))
-                return bl_err(ctx, ENOTSUP, "%s: the host has no cgroup v1 %s controller", option, ctl);
+                return ctx_fail(ctx, ENOTSUP, "%s: the host has no cgroup v1 %s controller", option, ctl);
         return 0;
 }
 
@@ -73,7 +73,7 @@ static int set_memory(bl_ctx *ctx, const char *dir, uint64_t bytes)
 {
         char v[32];
         snprintf(v, sizeof(v), "%" PRIu64, bytes);
-        _cleanup_free_ char *memsw = bl_asprintf("%s/memory.memsw.limit_in_bytes", dir);
+        _cleanup_free_ char *memsw = strdup_printf("%s/memory.memsw.limit_in_bytes", dir);
         if (!memsw)
                 return -ENOMEM;
         if (!path_exists(memsw))
@@ -141,7 +141,7 @@ static int v1_apply(bl_ctx *ctx, const struct cg_host *h, const char *name, cons
 static int v1_devices(bl_ctx *ctx, const struct cg_host *h, const char *name, const struct cg_limits *lim)
 {
         if (!has_controller(h, "devices"))
-                return lim->all_devices ? 0 : bl_err(ctx, ENOTSUP, "devices: the host has no cgroup v1 devices controller");
+                return lim->all_devices ? 0 : ctx_fail(ctx, ENOTSUP, "devices: the host has no cgroup v1 devices controller");
         _cleanup_free_ char *d = dir_of(h, "devices", name);
         int r;
         if (lim->all_devices)
@@ -171,7 +171,7 @@ static int v1_procs_files(const struct cg_host *h, const char *name, char ***ret
         for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
                 if (!has_controller(h, controllers[i]))
                         continue;
-                _cleanup_free_ char *p = bl_asprintf("%s/%s/baleine/%s/cgroup.procs", h->fsroot, controllers[i], name);
+                _cleanup_free_ char *p = strdup_printf("%s/%s/baleine/%s/cgroup.procs", h->fsroot, controllers[i], name);
                 if (!p || strv_push(&v, p) < 0) {
                         strv_freep(&v);
                         return -ENOMEM;
@@ -190,7 +190,7 @@ static int v1_remove(bl_ctx *ctx, const struct cg_host *h, const char *name)
         /* a removed memory cgroup that still holds page cache lingers as a
          * zombie and slows later starts: empty it first */
         if (mem && path_exists(mem)) {
-                _cleanup_free_ char *fe = bl_asprintf("%s/memory.force_empty", mem);
+                _cleanup_free_ char *fe = strdup_printf("%s/memory.force_empty", mem);
                 if (fe && path_exists(fe))
                         write_string(fe, "0");
         }
@@ -200,7 +200,7 @@ static int v1_remove(bl_ctx *ctx, const struct cg_host *h, const char *name)
                         return -ENOMEM;
                 int r = cg_rmdir(d);
                 if (r < 0 && ret == 0)
-                        ret = bl_err(ctx, r, "cgroup %s: cannot remove: %s", d, strerror(-r));
+                        ret = ctx_fail(ctx, r, "cgroup %s: cannot remove: %s", d, strerror(-r));
         }
         return ret;
 }
@@ -217,7 +217,7 @@ static bool v1_exists(const struct cg_host *h, const char *name)
 
 static void blkio_bytes(const char *dir, uint64_t *rd, uint64_t *wr)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/blkio.throttle.io_service_bytes", dir), *s = NULL;
+        _cleanup_free_ char *p = strdup_printf("%s/blkio.throttle.io_service_bytes", dir), *s = NULL;
         *rd = *wr = 0;
         if (!p || read_file(p, &s, NULL) < 0)
                 return;

@@ -14,14 +14,14 @@ static const char *const base_controllers[] = { "memory", "pids", "io" };
 
 static char *dir_of(const struct cg_host *h, const char *name)
 {
-        return name ? bl_asprintf("%s/baleine/%s", h->fsroot, name) : bl_asprintf("%s/baleine", h->fsroot);
+        return name ? strdup_printf("%s/baleine/%s", h->fsroot, name) : strdup_printf("%s/baleine", h->fsroot);
 }
 
 /* Whether a controller list file (cgroup.controllers, cgroup.subtree_control)
  * names ctl; a fake tree's "+ctl" lines count too. */
 static bool listed(const char *dir, const char *file, const char *ctl)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/%s", dir, file), *s = NULL;
+        _cleanup_free_ char *p = strdup_printf("%s/%s", dir, file), *s = NULL;
         if (!p || read_file(p, &s, NULL) < 0)
                 return false;
         for (char *save = NULL, *w = strtok_r(s, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
@@ -40,7 +40,7 @@ static bool listed(const char *dir, const char *file, const char *ctl)
 static int delegate(bl_ctx *ctx, const struct cg_host *h, const char *name, const char *ctl, const char *option)
 {
         if (!listed(h->fsroot, "cgroup.controllers", ctl))
-                return bl_err(ctx, ENOTSUP, "%s: the cgroup v2 tree %s offers no %s controller", option, h->fsroot, ctl);
+                return ctx_fail(ctx, ENOTSUP, "%s: the cgroup v2 tree %s offers no %s controller", option, h->fsroot, ctl);
         _cleanup_free_ char *leaf = dir_of(h, name);
         if (!leaf)
                 return -ENOMEM;
@@ -53,7 +53,7 @@ static int delegate(bl_ctx *ctx, const struct cg_host *h, const char *name, cons
                 if (r < 0) {
                         /* EBUSY: a process sits in that inner cgroup (the
                          * no-internal-process rule); not one of ours */
-                        bl_err(ctx, r, "cgroup %s: cannot enable the %s controller for its children (%s): %s", leaf, ctl, option,
+                        ctx_fail(ctx, r, "cgroup %s: cannot enable the %s controller for its children (%s): %s", leaf, ctl, option,
                                r == -EBUSY ? "processes live in it" : strerror(-r));
                         *slash = '/';
                         return r;
@@ -61,7 +61,7 @@ static int delegate(bl_ctx *ctx, const struct cg_host *h, const char *name, cons
                 *slash = '/';
         }
         if (cg_is_real(leaf) && !listed(leaf, "cgroup.controllers", ctl))
-                return bl_err(ctx, ENOTSUP, "cgroup %s: the %s controller (%s) is not available in it", leaf, ctl, option);
+                return ctx_fail(ctx, ENOTSUP, "cgroup %s: the %s controller (%s) is not available in it", leaf, ctl, option);
         return 0;
 }
 
@@ -75,7 +75,7 @@ static int v2_create(bl_ctx *ctx, const struct cg_host *h, const char *name)
                 if (slash)
                         *slash = 0;
                 if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                        return bl_err(ctx, errno, "cgroup %s: %m", dir);
+                        return ctx_fail(ctx, errno, "cgroup %s: %m", dir);
                 if (!slash)
                         break;
                 *slash = '/';
@@ -98,7 +98,7 @@ static int v2_devices(bl_ctx *ctx, const struct cg_host *h, const char *dir, con
                 return devices_bpf_attach(ctx, dir, lim);
         /* a fake tree (unit tests): record the policy the program would enforce */
         _cleanup_free_ char *text = devices_policy_text(lim);
-        _cleanup_free_ char *p = bl_asprintf("%s/devices.policy", dir);
+        _cleanup_free_ char *p = strdup_printf("%s/devices.policy", dir);
         if (!text || !p)
                 return -ENOMEM;
         (void) h;
@@ -116,7 +116,7 @@ static int v2_apply(bl_ctx *ctx, const struct cg_host *h, const char *name, cons
                 snprintf(v, sizeof(v), "%" PRIu64, lim->memory);
                 if ((r = delegate(ctx, h, name, "memory", "memory limit")) < 0 || (r = cg_write(ctx, d, "memory.max", v)) < 0)
                         return r;
-                _cleanup_free_ char *swap = bl_asprintf("%s/memory.swap.max", d);
+                _cleanup_free_ char *swap = strdup_printf("%s/memory.swap.max", d);
                 if (swap && path_exists(swap) && (r = cg_write(ctx, d, "memory.swap.max", "0")) < 0)
                         return r;
         }
@@ -152,7 +152,7 @@ static int v2_apply(bl_ctx *ctx, const struct cg_host *h, const char *name, cons
 
 static int v2_procs_files(const struct cg_host *h, const char *name, char ***ret)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/baleine/%s/cgroup.procs", h->fsroot, name);
+        _cleanup_free_ char *p = strdup_printf("%s/baleine/%s/cgroup.procs", h->fsroot, name);
         char **v = NULL;
         if (!p || strv_push(&v, p) < 0)
                 return -ENOMEM;
@@ -166,7 +166,7 @@ static int v2_remove(bl_ctx *ctx, const struct cg_host *h, const char *name)
         if (!d)
                 return -ENOMEM;
         int r = cg_rmdir(d);
-        return r < 0 ? bl_err(ctx, r, "cgroup %s: cannot remove: %s", d, strerror(-r)) : 0;
+        return r < 0 ? ctx_fail(ctx, r, "cgroup %s: cannot remove: %s", d, strerror(-r)) : 0;
 }
 
 static bool v2_exists(const struct cg_host *h, const char *name)
@@ -177,7 +177,7 @@ static bool v2_exists(const struct cg_host *h, const char *name)
 
 static void io_bytes(const char *dir, uint64_t *rd, uint64_t *wr)
 {
-        _cleanup_free_ char *p = bl_asprintf("%s/io.stat", dir), *s = NULL;
+        _cleanup_free_ char *p = strdup_printf("%s/io.stat", dir), *s = NULL;
         *rd = *wr = 0;
         if (!p || read_file(p, &s, NULL) < 0)
                 return;

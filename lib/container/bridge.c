@@ -9,7 +9,7 @@ static int bridge_name_check(bl_ctx *ctx, const char *name)
         if (r < 0)
                 return r;
         if (strlen(name) > 15)
-                return bl_err(ctx, EINVAL, "bridge \"%s\": name longer than 15 bytes (the kernel's limit)", name);
+                return ctx_fail(ctx, EINVAL, "bridge \"%s\": name longer than 15 bytes (the kernel's limit)", name);
         return 0;
 }
 
@@ -37,25 +37,25 @@ static int attached(bl_ctx *ctx, const char *bridge, size_t *ret)
 
 BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
         uint32_t addr;
         int prefix;
-        if (!cidr || bl_parse_ipv4_cidr(cidr, &addr, &prefix) < 0)
-                return bl_err(ctx, EINVAL, "bridge \"%s\": address \"%s\" is not ADDR/PREFIX such as 10.88.0.1/16", name, cidr ? cidr : "");
+        if (!cidr || parse_ipv4_cidr(cidr, &addr, &prefix) < 0)
+                return ctx_fail(ctx, EINVAL, "bridge \"%s\": address \"%s\" is not ADDR/PREFIX such as 10.88.0.1/16", name, cidr ? cidr : "");
         uint32_t mask = ~0u << (32 - (prefix ? prefix : 1));
         if (prefix < 8 || prefix > 30)
-                return bl_err(ctx, EINVAL, "bridge \"%s\": prefix /%d out of range (8 to 30)", name, prefix);
+                return ctx_fail(ctx, EINVAL, "bridge \"%s\": prefix /%d out of range (8 to 30)", name, prefix);
         if ((addr & ~mask) == 0 || (addr & ~mask) == ~mask)
-                return bl_err(ctx, EINVAL, "bridge \"%s\": %s is the network or broadcast address, not a host address", name, cidr);
+                return ctx_fail(ctx, EINVAL, "bridge \"%s\": %s is the network or broadcast address, not a host address", name, cidr);
 
         _cleanup_unlock_ int lock = -1;
         if ((r = store_lock(ctx, &lock)) < 0)
                 return r;
         if (manifest_exists(ctx, KIND_BRIDGES, name))
-                return bl_err(ctx, EEXIST, "bridge \"%s\": already exists", name);
+                return ctx_fail(ctx, EEXIST, "bridge \"%s\": already exists", name);
         _cleanup_record_list_ bl_record_list *all = NULL;
         if ((r = manifest_list(ctx, KIND_BRIDGES, &all)) < 0)
                 return r;
@@ -63,13 +63,13 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
                 uint32_t oa;
                 int op;
                 const char *other = bl_record_get(all->items[i], "address");
-                if (other && bl_parse_ipv4_cidr(other, &oa, &op) == 0 && net_subnets_overlap(addr, prefix, oa, op))
-                        return bl_err(ctx, EADDRINUSE, "bridge \"%s\": %s overlaps bridge \"%s\" (%s)", name, cidr,
+                if (other && parse_ipv4_cidr(other, &oa, &op) == 0 && net_subnets_overlap(addr, prefix, oa, op))
+                        return ctx_fail(ctx, EADDRINUSE, "bridge \"%s\": %s overlaps bridge \"%s\" (%s)", name, cidr,
                                       bl_record_get(all->items[i], "name"), other);
         }
         /* never take over an interface someone else made */
         if ((r = net_link_query(ctx, name, NULL, NULL, NULL)) != 0)
-                return r < 0 ? r : bl_err(ctx, EEXIST, "bridge \"%s\": a network interface of that name already exists", name);
+                return r < 0 ? r : ctx_fail(ctx, EEXIST, "bridge \"%s\": a network interface of that name already exists", name);
         /* the manifest first, as a reservation: a crash then leaves one
          * that check undoes, never a kernel bridge nothing names */
         _cleanup_record_ bl_record *rec = record_new();
@@ -86,7 +86,7 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
                 manifest_remove(ctx, KIND_BRIDGES, name);
                 return r;
         }
-        bl_fault("bridge-add-kernel");
+        fault_point("bridge-add-kernel");
         record_set(rec, "state", "ready");
         record_set(rec, "creator_pid", NULL);
         if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0) {
@@ -100,7 +100,7 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
 
 BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -112,13 +112,13 @@ BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
         if ((r = attached(ctx, name, &n)) < 0)
                 return r;
         if (n && !force)
-                return bl_err(ctx, EBUSY, "bridge \"%s\": %zu container%s attached; remove %s first or use --force", name, n,
+                return ctx_fail(ctx, EBUSY, "bridge \"%s\": %zu container%s attached; remove %s first or use --force", name, n,
                               n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
         /* marked first: a crash then leaves a removal check completes */
         record_set(rec, "state", "removing");
         if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0)
                 return r;
-        bl_fault("bridge-remove-marked");
+        fault_point("bridge-remove-marked");
         return bridge_finish_remove(ctx, name);
 }
 
@@ -135,7 +135,7 @@ int bridge_finish_remove(bl_ctx *ctx, const char *name)
 
 BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -147,7 +147,7 @@ BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
 
 BL_EXPORT int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         bl_record_list *list;
         int r = manifest_list(ctx, KIND_BRIDGES, &list);
         if (r < 0)

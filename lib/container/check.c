@@ -37,7 +37,7 @@ static int act(bl_ctx *ctx, bl_record_list *out, const char *object, const char 
         record_set(rec, "container", object);
         record_set(rec, "action", action);
         record_set(rec, "detail", detail);
-        bl_log(ctx, BL_LOG_INFO, "%s: %s: %s", object, action, detail);
+        ctx_log(ctx, BL_LOG_INFO, "%s: %s: %s", object, action, detail);
         return record_list_push(out, rec);
 }
 
@@ -66,7 +66,7 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         if (startswith(policy, "on-failure")) {
                 if (code == 0)
                         return;
-                if (policy[10] == ':' && bl_parse_u64(policy + 11, &max) == 0 && count >= max) {
+                if (policy[10] == ':' && parse_u64(policy + 11, &max) == 0 && count >= max) {
                         const char *given_up = bl_record_get(rec, "restart_exhausted");
                         if (!given_up) {
                                 act(ctx, out, name, "give-up", "exited %llu, %llu restarts done (%s)", (unsigned long long) code,
@@ -83,9 +83,9 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
                 failures = 0;
         /* BALEINE_BACKOFF_BASE (seconds) shortens the wait, in test builds */
         uint64_t base = BACKOFF_BASE;
-        const char *b = bl_test_knob("BALEINE_BACKOFF_BASE");
+        const char *b = test_knob("BALEINE_BACKOFF_BASE");
         if (b)
-                bl_parse_u64(b, &base);
+                parse_u64(b, &base);
         uint64_t delay = failures ? base << (failures > 6 ? 6 : failures - 1) : 0;
         if (delay > BACKOFF_MAX)
                 delay = BACKOFF_MAX;
@@ -158,7 +158,7 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
                         act(ctx, out, name, "mark-exited", "its init is gone");
                 else if (container_finalize(ctx, rec, NULL) < 0) {
                         act(ctx, out, name, "mark-exited-failed", "its init is gone, but %s", ctx->errmsg);
-                        bl_clear(ctx);
+                        ctx_begin_call(ctx);
                         return;
                 } else {
                         const char *oom = bl_record_get(rec, "oom_killed");
@@ -233,7 +233,7 @@ static void sweep(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder
                 char name[128];
                 if (de->d_name[0] == '.' || !owner(de->d_name, name, sizeof(name)) ||
                     bl_name_check(ctx, kind_noun(kind), name) < 0) {
-                        bl_clear(ctx);
+                        ctx_begin_call(ctx);
                         continue;
                 }
                 if (manifest_exists(ctx, kind, name))
@@ -271,7 +271,7 @@ static const char *folder_user(bl_ctx *ctx, const char *name, const bl_record *c
                 return "its cgroup holds processes";
         if (copy && container_liveness(copy) == LIVE_RUNNING)
                 return "the init its copy records lives";
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         return NULL;
 }
 
@@ -283,7 +283,7 @@ static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
 {
         _cleanup_strv_ char **names = NULL;
         if (container_names(ctx, &names) < 0) {
-                bl_clear(ctx);
+                ctx_begin_call(ctx);
                 return;
         }
         for (char **p = names; p && *p; p++) {
@@ -292,7 +292,7 @@ static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
                 bool from_copy = false;
                 int r = container_load_any(ctx, name, &rec, &from_copy);
                 bool has_manifest = manifest_exists(ctx, KIND_CONTAINERS, name);
-                bl_clear(ctx);
+                ctx_begin_call(ctx);
                 if (r == 0 && !from_copy)
                         continue; /* the manifest is fine */
                 if (has_manifest) {
@@ -353,11 +353,11 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
         _cleanup_strv_ char **names = NULL;
         if (container_names(ctx, &names) == 0)
                 for (char **n = names; n && *n; n++) {
-                        _cleanup_free_ char *f = bl_asprintf("containers/%s", *n);
+                        _cleanup_free_ char *f = strdup_printf("containers/%s", *n);
                         if (f)
                                 sweep_temps(ctx, dry, out, f);
                 }
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         check_container_folders(ctx, dry, out);
         _cleanup_record_list_ bl_record_list *images = NULL;
         if (manifest_list(ctx, KIND_IMAGES, &images) == 0)
@@ -382,7 +382,7 @@ static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_r
 {
         _cleanup_record_list_ bl_record_list *bridges = NULL;
         if (manifest_list(ctx, KIND_BRIDGES, &bridges) < 0) {
-                bl_clear(ctx);
+                ctx_begin_call(ctx);
                 return;
         }
         for (size_t i = 0; i < bridges->n; i++) {
@@ -418,7 +418,7 @@ static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_r
                             users == 1 ? "" : "s");
                         if (!dry && bridge_ensure(ctx, name, NULL, NULL) < 0) {
                                 act(ctx, out, name, "recreate-bridge-failed", "%s", ctx->errmsg);
-                                bl_clear(ctx);
+                                ctx_begin_call(ctx);
                         }
                 }
         }
@@ -440,10 +440,10 @@ static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_r
                                 act(ctx, out, bl_record_get(rec, "name"), "reattach-failed", "%s", ctx->errmsg);
                         else if (changed)
                                 act(ctx, out, bl_record_get(rec, "name"), "reattach-veth", "%s attached again to bridge %s", hostif, br);
-                        bl_clear(ctx);
+                        ctx_begin_call(ctx);
                 }
         }
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
 }
 
 /* baleine mounts container disks only inside their own mount namespaces:
@@ -458,7 +458,7 @@ static void check_host_mounts(bl_ctx *ctx, bool dry, bl_record_list *out)
                 _cleanup_free_ char *dir = store_path(ctx, "%s", places[i]);
                 _cleanup_strv_ char **targets = NULL;
                 if (!dir || disk_mounts_under(ctx, dir, &targets) < 0) {
-                        bl_clear(ctx);
+                        ctx_begin_call(ctx);
                         continue;
                 }
                 for (char **t = targets; t && *t; t++) {
@@ -492,7 +492,7 @@ static void append_log(bl_ctx *ctx, const bl_record_list *out)
 
 BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         bool dry = flags & BL_CHECK_DRY_RUN;
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_list_ bl_record_list *list = NULL, *out = record_list_new();
@@ -506,7 +506,7 @@ BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
         check_bridges(ctx, dry, out, list);
         check_host_mounts(ctx, dry, out);
         check_orphans(ctx, dry, out);
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         if (!dry)
                 append_log(ctx, out);
         if (ret)

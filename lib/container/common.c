@@ -38,7 +38,7 @@ int container_save(bl_ctx *ctx, const bl_record *rec)
         /* best effort: the manifest is the truth, the copy a spare */
         r = write_file_atomic(copy, text, strlen(text), 0600);
         if (r < 0 && r != -ENOENT)
-                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot write %s: %s", name, copy, strerror(-r));
+                ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot write %s: %s", name, copy, strerror(-r));
         return 0;
 }
 
@@ -94,7 +94,7 @@ int container_names(bl_ctx *ctx, char ***ret)
                 return -ENOMEM;
         if ((r = names_in(m, ".manifest", &names)) < 0 || (r = names_in(c, "", &names)) < 0) {
                 strv_freep(&names);
-                return bl_err(ctx, r, "state root \"%s\": cannot read its containers: %s", ctx->root, strerror(-r));
+                return ctx_fail(ctx, r, "state root \"%s\": cannot read its containers: %s", ctx->root, strerror(-r));
         }
         *ret = names;
         return 0;
@@ -173,9 +173,9 @@ int container_space_check(bl_ctx *ctx, const char *name, uint64_t size)
         if (disk_free_bytes(dir, &avail) < 0 || avail >= size)
                 return 0;
         char a[32], s[32];
-        bl_format_size(avail, a);
-        bl_format_size(size, s);
-        return bl_err(ctx, ENOSPC, "container \"%s\": the state root has %s free, its disk may grow by %s; free some space first", name,
+        format_size(avail, a);
+        format_size(size, s);
+        return ctx_fail(ctx, ENOSPC, "container \"%s\": the state root has %s free, its disk may grow by %s; free some space first", name,
                       a, s);
 }
 
@@ -265,7 +265,7 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                 char saved[sizeof(ctx->errmsg)];
                 memcpy(saved, ctx->errmsg, sizeof(saved));
                 if (cgroup_remove(ctx, &h, cg) < 0)
-                        bl_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
+                        ctx_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
                 memcpy(ctx->errmsg, saved, sizeof(saved));
                 changed = true;
         }

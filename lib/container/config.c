@@ -116,7 +116,7 @@ BL_EXPORT int bl_container_config_set_restart(bl_container_config *c, const char
         if (policy) {
                 uint64_t n;
                 if (strcmp(policy, "no") != 0 && strcmp(policy, "always") != 0 && strcmp(policy, "on-failure") != 0 &&
-                    !(startswith(policy, "on-failure:") && bl_parse_u64(policy + 11, &n) == 0 && n > 0 && n < 1000000))
+                    !(startswith(policy, "on-failure:") && parse_u64(policy + 11, &n) == 0 && n > 0 && n < 1000000))
                         return -EINVAL;
         }
         return set_str(&c->restart, policy);
@@ -166,7 +166,7 @@ static int set_disk(bl_container_config *c, const char *device, uint64_t bps, bo
                         return -E2BIG;
                 if (device && device[0] != '/')
                         return -EINVAL;
-                c->disk[i].device = bl_strdup(device);
+                c->disk[i].device = strdup_or_null(device);
                 c->ndisk++;
         }
         if (write)
@@ -193,7 +193,7 @@ BL_EXPORT int bl_container_config_add_device_rule(bl_container_config *c, int al
         struct dev_rule parsed;
         if (dev_rule_parse(rule, true, &parsed) < 0)
                 return -EINVAL;
-        _cleanup_free_ char *r = bl_asprintf("%c %s", allow ? 'a' : 'd', rule);
+        _cleanup_free_ char *r = strdup_printf("%c %s", allow ? 'a' : 'd', rule);
         return r ? strv_push(&c->device_rules, r) : -ENOMEM;
 }
 
@@ -202,7 +202,7 @@ BL_EXPORT int bl_container_config_add_network(bl_container_config *c, const char
         if (!bridge || c->nnets == MAX_NETS)
                 return -EINVAL;
         c->nets[c->nnets].bridge = strdup(bridge);
-        c->nets[c->nnets].address = bl_strdup(address);
+        c->nets[c->nnets].address = strdup_or_null(address);
         c->nnets++;
         return 0;
 }

@@ -15,7 +15,7 @@ static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cf
         if (r < 0)
                 return r;
         if (!cfg || !cfg->image)
-                return bl_err(ctx, EINVAL, "container \"%s\": no image given", name);
+                return ctx_fail(ctx, EINVAL, "container \"%s\": no image given", name);
         bl_record *img;
         if ((r = image_load(ctx, cfg->image, &img)) < 0)
                 return r;
@@ -25,12 +25,12 @@ static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cf
         };
         if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_validate(ctx, &h, &lim)) < 0) {
                 bl_record_free(img);
-                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
         }
         for (size_t i = 0; i < cfg->nnets; i++) {
                 if (!manifest_exists(ctx, KIND_BRIDGES, cfg->nets[i].bridge)) {
                         bl_record_free(img);
-                        return bl_err(ctx, ENOENT, "container \"%s\": no such bridge \"%s\"", name, cfg->nets[i].bridge);
+                        return ctx_fail(ctx, ENOENT, "container \"%s\": no such bridge \"%s\"", name, cfg->nets[i].bridge);
                 }
         }
         *ret_image = img;
@@ -110,10 +110,10 @@ static int fill_record(bl_ctx *ctx, const char *name, const bl_container_config 
                 if (!count) {
                         if (userns_subid_range("/etc/subuid", "root", &start, &count) < 0 ||
                             userns_subid_range("/etc/subgid", "root", &gstart, &gcount) < 0)
-                                return bl_err(ctx, ENOENT, "container \"%s\": --userns: no range for root in /etc/subuid and "
+                                return ctx_fail(ctx, ENOENT, "container \"%s\": --userns: no range for root in /etc/subuid and "
                                                            "/etc/subgid; add one or give --userns-range START:COUNT", name);
                         if (gstart != start || gcount != count)
-                                return bl_err(ctx, EINVAL, "container \"%s\": --userns: root's ranges in /etc/subuid and /etc/subgid differ", name);
+                                return ctx_fail(ctx, EINVAL, "container \"%s\": --userns: root's ranges in /etc/subuid and /etc/subgid differ", name);
                 }
                 record_setf(rec, "userns", "%u %u", (unsigned) start, count);
         }
@@ -122,7 +122,7 @@ static int fill_record(bl_ctx *ctx, const char *name, const bl_container_config 
 
 BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_ bl_record *img = NULL, *rec = record_new();
         int r = validate(ctx, name, cfg, &img);
         if (r < 0)
@@ -138,14 +138,14 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 if ((r = store_lock(ctx, &lock)) < 0)
                         return r;
                 if (manifest_exists(ctx, KIND_CONTAINERS, name))
-                        return bl_err(ctx, EEXIST, "container \"%s\": already exists", name);
+                        return ctx_fail(ctx, EEXIST, "container \"%s\": already exists", name);
                 if ((r = network_assign(ctx, cfg, name, rec)) < 0)
                         return r;
                 if ((r = container_save(ctx, rec)) < 0)
                         return r;
         }
-        bl_fault("container-create-reserved");
-        bl_trace(ctx, "create: reserved");
+        fault_point("container-create-reserved");
+        ctx_trace(ctx, "create: reserved");
 
         _cleanup_free_ char *src = image_file(ctx, cfg->image);
         _cleanup_free_ char *dir = container_dir(ctx, name);
@@ -157,27 +157,27 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
         }
         struct stat ist;
         if (stat(src, &ist) < 0) {
-                r = bl_err(ctx, errno, "container \"%s\": image file %s: %m", name, src);
+                r = ctx_fail(ctx, errno, "container \"%s\": image file %s: %m", name, src);
                 goto fail;
         }
         if ((r = container_space_check(ctx, name, (uint64_t) ist.st_size)) < 0)
                 goto fail;
         rm_rf(dir);
         if (mkdir(dir, 0711) < 0) {
-                r = bl_err(ctx, errno, "container \"%s\": cannot create %s: %m", name, dir);
+                r = ctx_fail(ctx, errno, "container \"%s\": cannot create %s: %m", name, dir);
                 goto fail;
         }
         if ((r = disk_copy(ctx, src, partial, NULL)) < 0) {
-                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                ctx_fail_wrap(ctx, r, "container \"%s\"", name);
                 goto fail;
         }
-        bl_fault("container-create-copied");
-        bl_trace(ctx, "create: copied");
+        fault_point("container-create-copied");
+        ctx_trace(ctx, "create: copied");
         if (rename(partial, disk) < 0) {
-                r = bl_err(ctx, errno, "container \"%s\": %m", name);
+                r = ctx_fail(ctx, errno, "container \"%s\": %m", name);
                 goto fail;
         }
-        bl_fault("container-create-renamed");
+        fault_point("container-create-renamed");
         {
                 _cleanup_unlock_ int lock = -1;
                 if ((r = store_lock(ctx, &lock)) < 0)
@@ -190,15 +190,15 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
                 if (container_load(ctx, name, &now) < 0 || !(st = bl_record_get(now, "state")) || strcmp(st, "creating") != 0 ||
                     record_get_u64(now, "creator_pid", &creator) < 0 || creator != (uint64_t) getpid()) {
                         /* not ours any more: nothing of it to undo either */
-                        return bl_err_force(ctx, EBUSY, "container \"%s\": its reservation was taken over while its disk was copied", name);
+                        return ctx_fail_replace(ctx, EBUSY, "container \"%s\": its reservation was taken over while its disk was copied", name);
                 }
                 record_set(rec, "state", "created");
                 record_set(rec, "creator_pid", NULL);
                 if ((r = container_save(ctx, rec)) < 0)
                         goto fail;
         }
-        bl_trace(ctx, "create: recorded");
-        bl_log(ctx, BL_LOG_INFO, "container \"%s\": created from image \"%s\"", name, cfg->image);
+        ctx_trace(ctx, "create: recorded");
+        ctx_log(ctx, BL_LOG_INFO, "container \"%s\": created from image \"%s\"", name, cfg->image);
         return 0;
 
 fail:
@@ -214,13 +214,13 @@ fail:
 
 BL_EXPORT int bl_container_commit(bl_ctx *ctx, const char *name, const char *image)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_load(ctx, name, &rec);
         if (r < 0 || (r = bl_name_check(ctx, "image", image)) < 0)
                 return r;
         if (container_liveness(rec) == LIVE_RUNNING)
-                return bl_err(ctx, EBUSY, "container \"%s\": is running; stop it before committing", name);
+                return ctx_fail(ctx, EBUSY, "container \"%s\": is running; stop it before committing", name);
         if ((r = image_reserve(ctx, image, "commit")) < 0)
                 return r;
         _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");

@@ -23,7 +23,7 @@ int limits_to_record(bl_ctx *ctx, const bl_container_config *cfg, bl_record *rec
                 const char *dev = cfg->disk[i].device ? cfg->disk[i].device : "-";
                 struct stat st;
                 if (cfg->disk[i].device && (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode)))
-                        return bl_err(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
+                        return ctx_fail(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
                 record_setf(rec, key, "%s %" PRIu64 " %" PRIu64, dev, cfg->disk[i].read_bps, cfg->disk[i].write_bps);
         }
         if (cfg->device_rules) {
@@ -53,7 +53,7 @@ int limits_from_record(bl_ctx *ctx, const bl_record *rec, struct cg_limits *lim,
                 if (!d)
                         break;
                 if (sscanf(d, "%255s %llu %llu", dev, &rd, &wr) != 3)
-                        return bl_err(ctx, EBADMSG, "container \"%s\": bad %s \"%s\"", bl_record_get(rec, "name"), key, d);
+                        return ctx_fail(ctx, EBADMSG, "container \"%s\": bad %s \"%s\"", bl_record_get(rec, "name"), key, d);
                 struct stat st;
                 if (strcmp(dev, "-") == 0) {
                         char path[32];
@@ -61,14 +61,14 @@ int limits_from_record(bl_ctx *ctx, const bl_record *rec, struct cg_limits *lim,
                         if (loop_nr < 0 || stat(path, &st) < 0)
                                 continue; /* own disk unknown while stopped */
                 } else if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
-                        return bl_err(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
+                        return ctx_fail(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
                 lim->disk[lim->ndisk++] = (struct cg_disk_limit) {
                         .major = major(st.st_rdev), .minor = minor(st.st_rdev), .read_bps = rd, .write_bps = wr,
                 };
         }
         const char *rules = bl_record_get(rec, "device_rules");
         if (rules && argv_from_json(rules, &lim->device_rules) < 0)
-                return bl_err(ctx, EBADMSG, "container \"%s\": bad device_rules", bl_record_get(rec, "name"));
+                return ctx_fail(ctx, EBADMSG, "container \"%s\": bad device_rules", bl_record_get(rec, "name"));
         const char *p = bl_record_get(rec, "privileged");
         lim->all_devices = p && strcmp(p, "yes") == 0;
         return 0;

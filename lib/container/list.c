@@ -34,7 +34,7 @@ static void decorate(bl_record *rec)
         uint64_t v;
         char b[32];
         if (record_get_u64(rec, "memory", &v) == 0) {
-                bl_format_size(v, b);
+                format_size(v, b);
                 n += (size_t) snprintf(limits + n, sizeof(limits) - n, "mem=%s ", b);
         }
         if (bl_record_get(rec, "cpus") && n < sizeof(limits))
@@ -66,9 +66,9 @@ static bool read_only_root(bl_ctx *ctx, int r)
 {
         if (r != -EROFS && r != -EACCES && r != -EPERM)
                 return false;
-        bl_log(ctx, BL_LOG_WARNING, "state root \"%s\": cannot be written (%s); showing the state without correcting it", ctx->root,
+        ctx_log(ctx, BL_LOG_WARNING, "state root \"%s\": cannot be written (%s); showing the state without correcting it", ctx->root,
                strerror(-r));
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         return true;
 }
 
@@ -83,7 +83,7 @@ static void refresh(bl_ctx *ctx, bl_record *rec)
 
 BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_list_ bl_record_list *list = NULL, *out = record_list_new();
         int r;
         if (!out)
@@ -130,7 +130,7 @@ BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
 
 BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         bl_record *rec;
         int r = container_load(ctx, name, &rec);
         if (r < 0)
@@ -158,7 +158,7 @@ BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **re
 
 BL_EXPORT int bl_container_log_path(bl_ctx *ctx, const char *name, char **ret_path)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_load(ctx, name, &rec);
         if (r < 0)
@@ -172,7 +172,7 @@ BL_EXPORT int bl_container_log_path(bl_ctx *ctx, const char *name, char **ret_pa
 
 BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_ bl_record *rec = NULL, *out = record_new();
         int r = container_load(ctx, name, &rec);
         if (r < 0)
@@ -180,7 +180,7 @@ BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
         if (!out)
                 return -ENOMEM;
         if (container_liveness(rec) != LIVE_RUNNING)
-                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+                return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
         struct cg_host h;
         char cg[CGNAME_MAX];
         if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_stats(ctx, &h, container_cgroup(ctx, rec, cg), out)) < 0)
@@ -192,7 +192,7 @@ BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
 
 BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_lock_load(ctx, name, &lock, &rec);
@@ -201,10 +201,10 @@ BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_contai
         struct cg_host h;
         struct cg_limits lim = { .memory = cfg->memory, .cpus = cfg->cpus, .cpu_quota = cfg->cpu_quota, .pids = cfg->pids };
         if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_validate(ctx, &h, &lim)) < 0)
-                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
         char cg[CGNAME_MAX];
         if (container_liveness(rec) == LIVE_RUNNING && (r = cgroup_apply(ctx, &h, container_cgroup(ctx, rec, cg), &lim)) < 0)
-                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
         if ((r = limits_to_record(ctx, cfg, rec)) < 0)
                 return r;
         return container_save(ctx, rec);

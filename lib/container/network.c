@@ -23,7 +23,7 @@ int network_parse(const bl_record *rec, size_t i, char **ret_bridge, uint32_t *r
         const char *v = bl_record_get(rec, key);
         if (!v || sscanf(v, "%63s %31s %31s", br, cidr, hostif) != 3)
                 return -EBADMSG;
-        if (bl_parse_ipv4_cidr(cidr, ret_addr, ret_prefix) < 0)
+        if (parse_ipv4_cidr(cidr, ret_addr, ret_prefix) < 0)
                 return -EBADMSG;
         if (ret_bridge && !(*ret_bridge = strdup(br)))
                 return -ENOMEM;
@@ -47,10 +47,10 @@ int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_
         int prefix;
         const char *st = bl_record_get(b, "state");
         if (st && (strcmp(st, "creating") == 0 || strcmp(st, "removing") == 0))
-                return bl_err(ctx, EBUSY, "bridge \"%s\": is being %s", bridge, st[0] == 'c' ? "created" : "removed");
+                return ctx_fail(ctx, EBUSY, "bridge \"%s\": is being %s", bridge, st[0] == 'c' ? "created" : "removed");
         const char *a = bl_record_get(b, "address");
-        if (!a || bl_parse_ipv4_cidr(a, &addr, &prefix) < 0)
-                return bl_err(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
+        if (!a || parse_ipv4_cidr(a, &addr, &prefix) < 0)
+                return ctx_fail(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
         /* after a reboot the kernel has forgotten it: make it again */
         if ((r = net_bridge_ensure(ctx, bridge, addr, prefix)) < 0)
                 return r;
@@ -77,11 +77,11 @@ static int used_addresses(bl_ctx *ctx, const char *bridge, uint32_t **ret, size_
         for (char **name = names; name && *name; name++) {
                 _cleanup_record_ bl_record *rec = NULL;
                 if ((r = container_load_any(ctx, *name, &rec, NULL)) == -ENOENT) {
-                        bl_clear(ctx);
+                        ctx_begin_call(ctx);
                         continue; /* a folder of nothing: no address */
                 }
                 if (r < 0)
-                        return bl_err_force(ctx, r, "bridge \"%s\": container \"%s\" has a corrupt manifest and no copy: its addresses are "
+                        return ctx_fail_replace(ctx, r, "bridge \"%s\": container \"%s\" has a corrupt manifest and no copy: its addresses are "
                                                     "unknown; repair or remove it first", bridge, *name);
                 for (size_t k = 0; k < network_count(rec); k++) {
                         _cleanup_free_ char *br = NULL;
@@ -113,8 +113,8 @@ int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name
                         return r;
                 uint32_t baddr, addr;
                 int prefix, p;
-                if (bl_parse_ipv4_cidr(bl_record_get(b, "address"), &baddr, &prefix) < 0)
-                        return bl_err(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
+                if (parse_ipv4_cidr(bl_record_get(b, "address"), &baddr, &prefix) < 0)
+                        return ctx_fail(ctx, EBADMSG, "bridge \"%s\": manifest has no valid address", bridge);
                 _cleanup_free_ uint32_t *used = NULL;
                 size_t nused = 0;
                 if ((r = used_addresses(ctx, bridge, &used, &nused)) < 0)
@@ -134,23 +134,23 @@ int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name
                 char ip[16];
                 if (cfg->nets[i].address) {
                         const char *s = cfg->nets[i].address;
-                        if (strchr(s, '/') ? bl_parse_ipv4_cidr(s, &addr, &p) < 0 : bl_parse_ipv4(s, &addr) < 0)
-                                return bl_err(ctx, EINVAL, "container \"%s\": address \"%s\" is not an IPv4 address", name, s);
+                        if (strchr(s, '/') ? parse_ipv4_cidr(s, &addr, &p) < 0 : parse_ipv4(s, &addr) < 0)
+                                return ctx_fail(ctx, EINVAL, "container \"%s\": address \"%s\" is not an IPv4 address", name, s);
                         if (strchr(s, '/') && p != prefix)
-                                return bl_err(ctx, EINVAL, "container \"%s\": address \"%s\": bridge \"%s\" has prefix /%d", name, s, bridge, prefix);
+                                return ctx_fail(ctx, EINVAL, "container \"%s\": address \"%s\": bridge \"%s\" has prefix /%d", name, s, bridge, prefix);
                         uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
                         if (!net_in_subnet(addr, baddr, prefix) || (addr & ~mask) == 0 || (addr & ~mask) == ~mask)
-                                return bl_err(ctx, EINVAL, "container \"%s\": address %s is not a host address of bridge \"%s\"'s subnet %s",
+                                return ctx_fail(ctx, EINVAL, "container \"%s\": address %s is not a host address of bridge \"%s\"'s subnet %s",
                                               name, s, bridge, bl_record_get(b, "address"));
                         if (addr == baddr)
-                                return bl_err(ctx, EADDRINUSE, "container \"%s\": address %s is bridge \"%s\"'s own", name, s, bridge);
+                                return ctx_fail(ctx, EADDRINUSE, "container \"%s\": address %s is bridge \"%s\"'s own", name, s, bridge);
                         for (size_t k = 0; k < nused; k++)
                                 if (used[k] == addr)
-                                        return bl_err(ctx, EADDRINUSE, "container \"%s\": address %s is already used on bridge \"%s\"", name, s, bridge);
+                                        return ctx_fail(ctx, EADDRINUSE, "container \"%s\": address %s is already used on bridge \"%s\"", name, s, bridge);
                 } else if (net_alloc_addr(baddr, prefix, used, nused, &addr) < 0)
-                        return bl_err(ctx, ENOSPC, "container \"%s\": bridge \"%s\" has no free address left in %s", name, bridge,
+                        return ctx_fail(ctx, ENOSPC, "container \"%s\": bridge \"%s\" has no free address left in %s", name, bridge,
                                       bl_record_get(b, "address"));
-                bl_format_ipv4(addr, ip);
+                format_ipv4(addr, ip);
                 char hostif[IFNAMSIZ_];
                 net_host_ifname(store_root_id(ctx), name, (int) i, 0, hostif);
                 for (unsigned salt = 1; salt < 16; salt++) {
@@ -243,7 +243,7 @@ int hosts_refresh(bl_ctx *ctx)
                                 char ip[16];
                                 if (network_parse(rec, k, &br, &a, &p, NULL) < 0 || strcmp(br, bname) != 0)
                                         continue;
-                                bl_format_ipv4(a, ip);
+                                format_ipv4(a, ip);
                                 const char *name = bl_record_get(rec, "name");
                                 if (hostname_published(containers, rec, bname))
                                         fprintf(f, "%s\t%s %s\n", ip, name, bl_record_get(rec, "hostname"));

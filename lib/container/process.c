@@ -9,7 +9,7 @@
 
 BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_config *cfg, bl_process **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_ bl_record *rec = NULL;
         _cleanup_strv_ char **env = NULL, **procs = NULL;
         _cleanup_close_ int pidfd = -1, master = -1;
@@ -18,13 +18,13 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
         if (r < 0)
                 return r;
         if (!cfg || !cfg->argv)
-                return bl_err(ctx, EINVAL, "container \"%s\": exec needs a command", name);
+                return ctx_fail(ctx, EINVAL, "container \"%s\": exec needs a command", name);
         uint64_t pid, st;
         if (container_liveness(rec) != LIVE_RUNNING || record_get_u64(rec, "pid", &pid) < 0 ||
             record_get_u64(rec, "pid_starttime", &st) < 0 || proc_open_verified((pid_t) pid, st, &pidfd) < 0)
-                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+                return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
         if (argv_from_json(bl_record_get(rec, "env") ? bl_record_get(rec, "env") : "[]", &env) < 0)
-                return bl_err(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
+                return ctx_fail(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
         for (char **p = cfg->env; p && *p; p++)
                 if ((r = env_set(&env, *p)) < 0)
                         return r;
@@ -49,7 +49,7 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
         pid_t child;
         int code = 126;
         if ((r = runtime_exec(ctx, &spec, &child, &code, &master)) < 0) {
-                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                ctx_fail_wrap(ctx, r, "container \"%s\"", name);
                 bl_process *p = calloc(1, sizeof(*p));
                 if (p && ret) {
                         /* the caller still gets the status: 126 or 127 */
@@ -78,7 +78,7 @@ BL_EXPORT int bl_process_ptmx(const bl_process *p)
 
 BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         if (!p)
                 return -EINVAL;
         if (p->pid < 0) {
@@ -89,9 +89,9 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
         int st;
         while (waitpid(p->pid, &st, 0) < 0)
                 if (errno != EINTR)
-                        return bl_err(ctx, errno, "process %d: waitpid: %m", (int) p->pid);
+                        return ctx_fail(ctx, errno, "process %d: waitpid: %m", (int) p->pid);
         int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-        bl_trace(ctx, "wait: ended");
+        ctx_trace(ctx, "wait: ended");
         if (p->container) {
                 _cleanup_unlock_ int lock = -1;
                 _cleanup_record_ bl_record *rec = NULL;
@@ -104,7 +104,7 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
                         if (status)
                                 exit_status_read(status, &code, &sig);
                         container_finalize(ctx, rec, NULL);
-                        bl_trace(ctx, "wait: finalized");
+                        ctx_trace(ctx, "wait: finalized");
                 }
         }
         if (ret_status)

@@ -39,11 +39,11 @@ static int caps_of(bl_ctx *ctx, const bl_record *rec, uint64_t *ret)
                 if (!j)
                         continue;
                 if (argv_from_json(j, &v) < 0)
-                        return bl_err(ctx, EBADMSG, "container \"%s\": bad %s", bl_record_get(rec, "name"), keys[k]);
+                        return ctx_fail(ctx, EBADMSG, "container \"%s\": bad %s", bl_record_get(rec, "name"), keys[k]);
                 for (char **p = v; *p; p++) {
                         uint64_t m;
                         if (cap_from_name(*p, &m) < 0)
-                                return bl_err(ctx, EINVAL, "container \"%s\": unknown capability \"%s\"", bl_record_get(rec, "name"), *p);
+                                return ctx_fail(ctx, EINVAL, "container \"%s\": unknown capability \"%s\"", bl_record_get(rec, "name"), *p);
                         caps = k == 0 ? caps | m : caps & ~m;
                 }
         }
@@ -62,7 +62,7 @@ int program_security(bl_ctx *ctx, const bl_record *rec, const char *user_overrid
         sec->privileged = priv && strcmp(priv, "yes") == 0;
         sec->seccomp = !sc || strcmp(sc, "unconfined") != 0;
         const char *user = user_override ? user_override : bl_record_get(rec, "user");
-        if (user && bl_parse_user(user, &sec->uid, &sec->gid) < 0)
+        if (user && parse_user(user, &sec->uid, &sec->gid) < 0)
                 sec->user_name = user; /* a name: looked up in the image's own files */
         return 0;
 }
@@ -74,14 +74,14 @@ static int open_pty(bl_ctx *ctx, const char *name, int *ret_master, int *ret_sla
                 int e = errno;
                 if (m >= 0)
                         close(m);
-                return bl_err(ctx, e, "container \"%s\": cannot allocate a terminal: %s", name, strerror(e));
+                return ctx_fail(ctx, e, "container \"%s\": cannot allocate a terminal: %s", name, strerror(e));
         }
         char *pts = ptsname(m);
         int s = pts ? open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
         if (s < 0) {
                 int e = errno;
                 close(m);
-                return bl_err(ctx, e, "container \"%s\": cannot open the terminal: %s", name, strerror(e));
+                return ctx_fail(ctx, e, "container \"%s\": cannot open the terminal: %s", name, strerror(e));
         }
         /* the caller's terminal size, when it has one */
         struct winsize ws;
@@ -99,7 +99,7 @@ static int open_in(bl_ctx *ctx, const char *name, const char *file, int flags, i
                 return -ENOMEM;
         int fd = open(p, flags | O_CLOEXEC, 0600);
         if (fd < 0)
-                return bl_err(ctx, errno, "container \"%s\": cannot open %s: %m", name, p);
+                return ctx_fail(ctx, errno, "container \"%s\": cannot open %s: %m", name, p);
         *ret = fd;
         return 0;
 }
@@ -123,22 +123,22 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         size_t nveth = 0;
         bool cg_made = false, saved_starting = false;
         int r, loop_nr = -1;
-        _cleanup_free_ char *prev_state = bl_strdup(bl_record_get(rec, "state"));
+        _cleanup_free_ char *prev_state = strdup_or_null(bl_record_get(rec, "state"));
 
         /* every path that starts (start, restart, check's restart policy):
          * never a container whose creator is still copying its disk */
         if (prev_state && strcmp(prev_state, "creating") == 0)
-                return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
+                return ctx_fail(ctx, EBUSY, "container \"%s\": is being created", name);
         if (container_liveness(rec) == LIVE_RUNNING)
-                return bl_err(ctx, EBUSY, "container \"%s\": already running", name);
+                return ctx_fail(ctx, EBUSY, "container \"%s\": already running", name);
         if ((r = container_finalize(ctx, rec, NULL)) < 0)
                 return r;
         if (!mnt || !disk)
                 return -ENOMEM;
         if (argv_from_json(bl_record_get(rec, "cmd") ? bl_record_get(rec, "cmd") : "", &argv) < 0 || !argv[0])
-                return bl_err(ctx, EBADMSG, "container \"%s\": manifest has no valid cmd", name);
+                return ctx_fail(ctx, EBADMSG, "container \"%s\": manifest has no valid cmd", name);
         if (argv_from_json(bl_record_get(rec, "env") ? bl_record_get(rec, "env") : "[]", &env) < 0)
-                return bl_err(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
+                return ctx_fail(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
         if ((r = program_security(ctx, rec, NULL, &spec.prog.sec)) < 0)
                 return r;
 
@@ -165,18 +165,18 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 spec.log_old_fd = old_fd;
                 spec.log_max = LOG_MAX_DEFAULT;
                 /* BALEINE_LOG_MAX (bytes) changes where console.log rotates, in test builds */
-                const char *lm = bl_test_knob("BALEINE_LOG_MAX");
+                const char *lm = test_knob("BALEINE_LOG_MAX");
                 uint64_t v;
-                if (lm && bl_parse_u64(lm, &v) == 0 && v >= 1024)
+                if (lm && parse_u64(lm, &v) == 0 && v >= 1024)
                         spec.log_max = v;
         }
         spec.status_fd = status_fd;
 
         _cleanup_free_ char *fstype = NULL;
         if ((r = disk_probe_fstype(ctx, disk, &fstype)) < 0)
-                return bl_err_wrap(ctx, r, "container \"%s\"", name);
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
         if (strcmp(fstype, "ext4") != 0)
-                return bl_err(ctx, EMEDIUMTYPE, "container \"%s\": disk holds %s, not ext4", name, fstype);
+                return ctx_fail(ctx, EMEDIUMTYPE, "container \"%s\": disk holds %s, not ext4", name, fstype);
         {
                 /* what the sparse copy may still allocate */
                 struct stat dst;
@@ -185,15 +185,15 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         return r;
         }
         if (disk_ext4_has_errors(disk)) {
-                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": its disk records ext4 errors; running e2fsck -p on it", name);
+                ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": its disk records ext4 errors; running e2fsck -p on it", name);
                 if ((r = disk_ext4_repair(ctx, disk)) < 0)
-                        return bl_err_wrap(ctx, r, "container \"%s\"", name);
-                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": e2fsck repaired its disk", name);
+                        return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
+                ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": e2fsck repaired its disk", name);
         }
         if ((r = loop_attach(ctx, disk, false, &loop_fd, &loop_nr)) < 0)
-                return bl_err_wrap(ctx, r, "container \"%s\"", name);
-        bl_fault("container-start-loop");
-        bl_trace(ctx, "start: loop device");
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
+        fault_point("container-start-loop");
+        ctx_trace(ctx, "start: loop device");
         char loop_dev[32];
         snprintf(loop_dev, sizeof(loop_dev), "/dev/loop%d", loop_nr);
 
@@ -215,18 +215,18 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         record_set(rec, "cgroup", NULL);
         container_cgroup(ctx, rec, cg);
         if (cgroup_populated(&cgh, cg)) {
-                r = bl_err(ctx, EBUSY, "container \"%s\": cgroup baleine/%s still holds processes (a run baleine lost track of?)", name, cg);
+                r = ctx_fail(ctx, EBUSY, "container \"%s\": cgroup baleine/%s still holds processes (a run baleine lost track of?)", name, cg);
                 goto fail;
         }
         if (cgroup_exists(&cgh, cg))
                 cgroup_remove(ctx, &cgh, cg);
         if ((r = cgroup_create(ctx, &cgh, cg, &lim)) < 0) {
-                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                ctx_fail_wrap(ctx, r, "container \"%s\"", name);
                 goto fail;
         }
         cg_made = true;
-        bl_fault("container-start-cgroup");
-        bl_trace(ctx, "start: cgroup");
+        fault_point("container-start-cgroup");
+        ctx_trace(ctx, "start: cgroup");
 
         for (size_t i = 0; i < network_count(rec); i++) {
                 _cleanup_free_ char *br = NULL, *hostif = NULL;
@@ -234,7 +234,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 int bprefix, mtu = 1500;
                 struct net_if *nif = &hook.ifs[hook.n];
                 if (network_parse(rec, i, &br, &nif->addr, &nif->prefix, &hostif) < 0) {
-                        r = bl_err(ctx, EBADMSG, "container \"%s\": bad net%zu in its manifest", name, i);
+                        r = ctx_fail(ctx, EBADMSG, "container \"%s\": bad net%zu in its manifest", name, i);
                         goto fail;
                 }
                 if ((r = bridge_ensure(ctx, br, &baddr, &bprefix)) < 0)
@@ -271,8 +271,8 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 goto fail;
         if ((r = cgroup_attach(ctx, &cgh, cg, child.pid)) < 0)
                 goto fail;
-        bl_fault("container-start-spawned");
-        bl_trace(ctx, "start: cloned");
+        fault_point("container-start-spawned");
+        ctx_trace(ctx, "start: cloned");
         for (size_t i = 0; i < hook.n; i++) {
                 _cleanup_free_ char *br = NULL;
                 uint32_t a;
@@ -296,11 +296,11 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 goto fail;
         }
         saved_starting = true;
-        bl_fault("container-start-recorded");
-        bl_trace(ctx, "start: recorded");
+        fault_point("container-start-recorded");
+        ctx_trace(ctx, "start: recorded");
         int code = 125;
         if ((r = runtime_release(ctx, &spec, &child, &code)) < 0) {
-                bl_err_wrap(ctx, r, "container \"%s\"", name);
+                ctx_fail_wrap(ctx, r, "container \"%s\"", name);
                 if (code == 126 || code == 127) {
                         /* the program could not start: its init records the status and ends */
                         while (waitpid(child.pid, NULL, 0) < 0 && errno == EINTR)
@@ -330,7 +330,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         if (hook.n)
                 hosts_refresh(ctx);
         limits_free(&lim);
-        bl_trace(ctx, "start: running");
+        ctx_trace(ctx, "start: running");
 
         if (ret && (flags & (BL_START_ATTACH | BL_START_TTY))) {
                 bl_process *p = calloc(1, sizeof(*p));
@@ -345,7 +345,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
         }
         if (child.pidfd >= 0)
                 close(child.pidfd);
-        bl_log(ctx, BL_LOG_INFO, "container \"%s\": started, pid %d", name, (int) child.pid);
+        ctx_log(ctx, BL_LOG_INFO, "container \"%s\": started, pid %d", name, (int) child.pid);
         return 0;
 
 fail:
@@ -366,7 +366,7 @@ fail:
 
 BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_lock_load(ctx, name, &lock, &rec);

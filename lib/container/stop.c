@@ -22,14 +22,14 @@ static bool wait_exit(int pidfd, int ms)
 static int terminate(bl_ctx *ctx, const char *name, int pidfd, int timeout)
 {
         if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
-                return bl_err(ctx, errno, "container \"%s\": cannot signal: %m", name);
+                return ctx_fail(ctx, errno, "container \"%s\": cannot signal: %m", name);
         if (wait_exit(pidfd, timeout * 1000))
                 return 0;
-        bl_log(ctx, BL_LOG_INFO, "container \"%s\": still running after %d s, killing it", name, timeout);
+        ctx_log(ctx, BL_LOG_INFO, "container \"%s\": still running after %d s, killing it", name, timeout);
         if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
-                return bl_err(ctx, errno, "container \"%s\": cannot kill: %m", name);
+                return ctx_fail(ctx, errno, "container \"%s\": cannot kill: %m", name);
         if (!wait_exit(pidfd, 10000))
-                return bl_err(ctx, ETIMEDOUT, "container \"%s\": did not die after SIGKILL", name);
+                return ctx_fail(ctx, ETIMEDOUT, "container \"%s\": did not die after SIGKILL", name);
         return 0;
 }
 
@@ -42,13 +42,13 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         bl_record *rec = *recp;
         if (container_liveness(rec) != LIVE_RUNNING) {
                 container_finalize(ctx, rec, NULL);
-                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+                return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
         }
         struct run_id seen = container_run_id(rec);
         _cleanup_close_ int pidfd = -1;
         if (proc_open_verified((pid_t) seen.pid, seen.starttime, &pidfd) < 0) {
                 container_finalize(ctx, rec, NULL);
-                return bl_err(ctx, EINVAL, "container \"%s\": is not running", name);
+                return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
         }
         if (by_user) {
                 record_set(rec, "stopped_by_user", "yes");
@@ -59,7 +59,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         store_unlock(lock);
         int r = terminate(ctx, name, pidfd, timeout < 0 ? STOP_TIMEOUT_DEFAULT : timeout);
         waitpid((pid_t) seen.pid, NULL, WNOHANG);
-        bl_fault("container-stop-waited");
+        fault_point("container-stop-waited");
         int lr = store_lock(ctx, lock);
         if (lr < 0)
                 return lr;
@@ -69,7 +69,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         bl_record_free(*recp);
         *recp = fresh;
         if (!container_same_run(fresh, seen)) {
-                bl_log(ctx, BL_LOG_INFO, "container \"%s\": started again while it was being stopped; the new run is left alone", name);
+                ctx_log(ctx, BL_LOG_INFO, "container \"%s\": started again while it was being stopped; the new run is left alone", name);
                 return r;
         }
         container_finalize(ctx, fresh, NULL);
@@ -78,7 +78,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
 
 BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_lock_load(ctx, name, &lock, &rec);
@@ -89,7 +89,7 @@ BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
 
 BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_lock_load(ctx, name, &lock, &rec);
@@ -103,7 +103,7 @@ BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
 
 BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_lock_load(ctx, name, &lock, &rec);
@@ -113,33 +113,33 @@ BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
         if (state && strcmp(state, "creating") == 0) {
                 uint64_t creator;
                 if (record_get_u64(rec, "creator_pid", &creator) == 0 && kill((pid_t) creator, 0) == 0)
-                        return bl_err(ctx, EBUSY, "container \"%s\": is being created", name);
+                        return ctx_fail(ctx, EBUSY, "container \"%s\": is being created", name);
         }
         if (container_liveness(rec) == LIVE_RUNNING) {
                 if (!force)
-                        return bl_err(ctx, EBUSY, "container \"%s\": is running; stop it first or use --force", name);
+                        return ctx_fail(ctx, EBUSY, "container \"%s\": is running; stop it first or use --force", name);
                 if ((r = stop_with_lock(ctx, name, &lock, 0, true, &rec)) < 0)
                         return r;
                 if (container_liveness(rec) == LIVE_RUNNING)
-                        return bl_err(ctx, EBUSY, "container \"%s\": was started again while it was being removed; not removed", name);
+                        return ctx_fail(ctx, EBUSY, "container \"%s\": was started again while it was being removed; not removed", name);
         }
         if ((r = container_finalize(ctx, rec, NULL)) < 0)
                 return r;
         /* the kernel has the last word: a disk a loop device still reads
          * belongs to a run the store lost track of, never deleted */
         if (container_disk_busy(ctx, name))
-                return bl_err(ctx, EBUSY, "container \"%s\": its disk is still attached to a loop device (a run still alive?); not removed", name);
+                return ctx_fail(ctx, EBUSY, "container \"%s\": its disk is still attached to a loop device (a run still alive?); not removed", name);
         /* manifest first: a crash between leaves an orphan folder that check
          * removes, never a manifest that names nothing */
         if ((r = manifest_remove(ctx, KIND_CONTAINERS, name)) < 0)
                 return r;
-        bl_fault("container-remove-manifest");
+        fault_point("container-remove-manifest");
         _cleanup_free_ char *dir = container_dir(ctx, name);
         if (dir && (r = rm_rf(dir)) < 0)
-                bl_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove %s: %s", name, dir, strerror(-r));
+                ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove %s: %s", name, dir, strerror(-r));
         if (network_count(rec))
                 hosts_refresh(ctx);
-        bl_trace(ctx, "remove: done");
-        bl_log(ctx, BL_LOG_INFO, "container \"%s\": removed", name);
+        ctx_trace(ctx, "remove: done");
+        ctx_log(ctx, BL_LOG_INFO, "container \"%s\": removed", name);
         return 0;
 }

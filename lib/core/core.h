@@ -25,7 +25,7 @@ struct bl_ctx {
         void *log_data;
         bl_progress_fn progress_fn;
         void *progress_data;
-        uint64_t t0_usec;       /* monotonic, at creation: for bl_trace */
+        uint64_t t0_usec;       /* monotonic, at creation: for ctx_trace */
         bool store_ready;       /* the root's folders exist (made once per context) */
         char root_id[9];        /* store_root_id(), once computed */
 };
@@ -46,31 +46,31 @@ static inline int steal_fd(int *fd) { int r = *fd; *fd = -1; return r; }
 static inline void *steal_ptr(void *pp) { void **p = pp; void *r = *p; *p = NULL; return r; }
 
 /* Clears the message at the start of a public call. */
-void bl_clear(bl_ctx *ctx);
+void ctx_begin_call(bl_ctx *ctx);
 /* Sets the context's message (unless a deeper call already did) and
  * returns -|err|. */
-int bl_err(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
-/* Like bl_err, but replaces a message a deeper call set. */
-int bl_err_force(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
+int ctx_fail(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
+/* Like ctx_fail, but replaces a message a deeper call set. */
+int ctx_fail_replace(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
 /* Prefixes the existing message with context ("container "x": "). */
-int bl_err_wrap(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
-bool bl_has_err(const bl_ctx *ctx);
-void bl_log(bl_ctx *ctx, int prio, const char *fmt, ...) _printf_(3, 4);
-void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total);
+int ctx_fail_wrap(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
+bool ctx_has_error(const bl_ctx *ctx);
+void ctx_log(bl_ctx *ctx, int prio, const char *fmt, ...) _printf_(3, 4);
+void ctx_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 /* A debug log line "<step> at +N.N ms" (time since the context was made):
  * where the time of an operation goes (BALEINE_DEBUG=1 on the CLI). */
-void bl_trace(bl_ctx *ctx, const char *step);
+void ctx_trace(bl_ctx *ctx, const char *step);
 
 /* Fault injection for crash-consistency tests: when BALEINE_FAULT equals
  * `step`, the process is killed with SIGKILL right there; when BALEINE_PAUSE
  * does, it stops itself (SIGSTOP) so a test can race it, then SIGCONT it. */
-void bl_fault(const char *step);
+void fault_point(const char *step);
 /* The value of a BALEINE_* test knob: NULL unless built with -Dtest_knobs=true. */
-const char *bl_test_knob(const char *name);
+const char *test_knob(const char *name);
 
 /* strings */
-char *bl_strdup(const char *s);
-char *bl_asprintf(const char *fmt, ...) _printf_(1, 2);
+char *strdup_or_null(const char *s);
+char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
 char **strv_copy(char *const *v);
 size_t strv_length(char *const *v);
 int strv_push(char ***v, const char *s);
@@ -80,13 +80,13 @@ bool startswith(const char *s, const char *prefix);
 int env_set(char ***env, const char *key_value);
 
 /* parse.c */
-int bl_parse_u64(const char *s, uint64_t *ret);
-int bl_parse_ipv4_cidr(const char *s, uint32_t *ret_addr, int *ret_prefix);
-int bl_parse_ipv4(const char *s, uint32_t *ret_addr);
-void bl_format_ipv4(uint32_t addr, char buf[16]);
-void bl_format_size(uint64_t bytes, char buf[32]);
+int parse_u64(const char *s, uint64_t *ret);
+int parse_ipv4_cidr(const char *s, uint32_t *ret_addr, int *ret_prefix);
+int parse_ipv4(const char *s, uint32_t *ret_addr);
+void format_ipv4(uint32_t addr, char buf[16]);
+void format_size(uint64_t bytes, char buf[32]);
 /* "1000:1000" → ids; -EINVAL on junk. */
-int bl_parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
+int parse_user(const char *s, uid_t *ret_uid, gid_t *ret_gid);
 
 /* fs.c */
 int mkdir_p(const char *path, mode_t mode);
@@ -105,7 +105,7 @@ bool path_exists(const char *path);
 
 /* run.c: runs argv with fork/exec, stdout to `out_fd` (-1: /dev/null),
  * stderr captured; on failure sets "`what`: <program> failed: <stderr's last line>". */
-int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char **ret_stdout);
+int run_argv(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char **ret_stdout);
 
 /* time helpers */
 uint64_t now_usec(void);

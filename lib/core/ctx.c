@@ -17,10 +17,10 @@ static uint64_t mono_usec(void)
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
-void bl_trace(bl_ctx *ctx, const char *step)
+void ctx_trace(bl_ctx *ctx, const char *step)
 {
         if (ctx && ctx->log_fn)
-                bl_log(ctx, BL_LOG_DEBUG, "%s at +%.1f ms", step, (double) (mono_usec() - ctx->t0_usec) / 1000.0);
+                ctx_log(ctx, BL_LOG_DEBUG, "%s at +%.1f ms", step, (double) (mono_usec() - ctx->t0_usec) / 1000.0);
 }
 
 BL_EXPORT int bl_ctx_new(bl_ctx **ret, const char *root)
@@ -80,12 +80,12 @@ BL_EXPORT void bl_ctx_set_progress(bl_ctx *ctx, bl_progress_fn fn, void *userdat
         ctx->progress_data = userdata;
 }
 
-void bl_clear(bl_ctx *ctx)
+void ctx_begin_call(bl_ctx *ctx)
 {
         ctx->errmsg[0] = 0;
 }
 
-bool bl_has_err(const bl_ctx *ctx)
+bool ctx_has_error(const bl_ctx *ctx)
 {
         return ctx->errmsg[0] != 0;
 }
@@ -99,9 +99,9 @@ __attribute__((format(printf, 2, 0))) static void set_msg(bl_ctx *ctx, const cha
                         *p = ' ';
 }
 
-int bl_err(bl_ctx *ctx, int err, const char *fmt, ...)
+int ctx_fail(bl_ctx *ctx, int err, const char *fmt, ...)
 {
-        if (ctx && !bl_has_err(ctx)) {
+        if (ctx && !ctx_has_error(ctx)) {
                 va_list ap;
                 va_start(ap, fmt);
                 set_msg(ctx, fmt, ap);
@@ -110,7 +110,7 @@ int bl_err(bl_ctx *ctx, int err, const char *fmt, ...)
         return err > 0 ? -err : (err == 0 ? -EIO : err);
 }
 
-int bl_err_force(bl_ctx *ctx, int err, const char *fmt, ...)
+int ctx_fail_replace(bl_ctx *ctx, int err, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -119,14 +119,14 @@ int bl_err_force(bl_ctx *ctx, int err, const char *fmt, ...)
         return err > 0 ? -err : (err == 0 ? -EIO : err);
 }
 
-int bl_err_wrap(bl_ctx *ctx, int err, const char *fmt, ...)
+int ctx_fail_wrap(bl_ctx *ctx, int err, const char *fmt, ...)
 {
         char prefix[256], inner[sizeof(ctx->errmsg)];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(prefix, sizeof(prefix), fmt, ap);
         va_end(ap);
-        if (bl_has_err(ctx)) {
+        if (ctx_has_error(ctx)) {
                 snprintf(inner, sizeof(inner), "%s", ctx->errmsg);
                 snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s: %s", prefix, inner);
         } else
@@ -134,7 +134,7 @@ int bl_err_wrap(bl_ctx *ctx, int err, const char *fmt, ...)
         return err > 0 ? -err : (err == 0 ? -EIO : err);
 }
 
-void bl_log(bl_ctx *ctx, int prio, const char *fmt, ...)
+void ctx_log(bl_ctx *ctx, int prio, const char *fmt, ...)
 {
         if (!ctx || !ctx->log_fn)
                 return;
@@ -146,13 +146,13 @@ void bl_log(bl_ctx *ctx, int prio, const char *fmt, ...)
         ctx->log_fn(ctx->log_data, prio, buf);
 }
 
-void bl_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total)
+void ctx_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total)
 {
         if (ctx && ctx->progress_fn)
                 ctx->progress_fn(ctx->progress_data, what, done, total);
 }
 
-const char *bl_test_knob(const char *name)
+const char *test_knob(const char *name)
 {
 #if BL_TEST_KNOBS
         /* secure_getenv: a setuid caller's environment never steers it */
@@ -164,12 +164,12 @@ const char *bl_test_knob(const char *name)
 #endif
 }
 
-void bl_fault(const char *step)
+void fault_point(const char *step)
 {
-        const char *f = bl_test_knob("BALEINE_FAULT");
+        const char *f = test_knob("BALEINE_FAULT");
         if (f && strcmp(f, step) == 0)
                 raise(SIGKILL);
-        const char *p = bl_test_knob("BALEINE_PAUSE");
+        const char *p = test_knob("BALEINE_PAUSE");
         if (p && strcmp(p, step) == 0)
                 raise(SIGSTOP);
 }

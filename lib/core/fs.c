@@ -92,7 +92,7 @@ static int write_all(int fd, const char *data, size_t len)
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
         _cleanup_free_ char *dir_copy = strdup(path);
-        _cleanup_free_ char *tmp = bl_asprintf("%s.tmp.%d", path, (int) getpid());
+        _cleanup_free_ char *tmp = strdup_printf("%s.tmp.%d", path, (int) getpid());
         if (!dir_copy || !tmp)
                 return -ENOMEM;
         _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -102,7 +102,7 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (r == 0) {
-                bl_fault("atomic-before-rename");
+                fault_point("atomic-before-rename");
                 if (rename(tmp, path) < 0)
                         r = -errno;
         }

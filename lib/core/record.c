@@ -75,7 +75,7 @@ int record_get_u64(const bl_record *rec, const char *key, uint64_t *ret)
         const char *v = bl_record_get(rec, key);
         if (!v)
                 return -ENOENT;
-        return bl_parse_u64(v, ret);
+        return parse_u64(v, ret);
 }
 
 BL_EXPORT const char *bl_record_get(const bl_record *rec, const char *key)

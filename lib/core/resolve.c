@@ -112,7 +112,7 @@ static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode)
                                 close(dirfd);
                                 return -ELOOP;
                         }
-                        char *joined = bl_asprintf("%s/%s", target, rest);
+                        char *joined = strdup_printf("%s/%s", target, rest);
                         free(rest);
                         rest = joined;
                         if (!rest) {
@@ -138,7 +138,7 @@ static int walk_in_root(int rootfd, const char *path, int flags, mode_t mode)
                 if (next < 0)
                         return -e;
                 dirfd = next;
-                char *longer = *done ? bl_asprintf("%s/%s", done, name) : strdup(name);
+                char *longer = *done ? strdup_printf("%s/%s", done, name) : strdup(name);
                 free(done);
                 done = longer;
                 if (!done) {

@@ -34,15 +34,15 @@ static const char *last_line(char *s)
         return nl ? nl + 1 : s;
 }
 
-int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char **ret_stdout)
+int run_argv(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char **ret_stdout)
 {
         int errp[2], outp[2] = { -1, -1 };
         if (pipe2(errp, O_CLOEXEC) < 0)
-                return bl_err(ctx, errno, "%s: pipe: %m", what);
+                return ctx_fail(ctx, errno, "%s: pipe: %m", what);
         if (ret_stdout && pipe2(outp, O_CLOEXEC) < 0) {
                 close(errp[0]);
                 close(errp[1]);
-                return bl_err(ctx, errno, "%s: pipe: %m", what);
+                return ctx_fail(ctx, errno, "%s: pipe: %m", what);
         }
         pid_t parent = getpid();
         pid_t pid = fork();
@@ -50,7 +50,7 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
                 int e = errno;
                 close(errp[0]); close(errp[1]);
                 if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
-                return bl_err(ctx, e, "%s: fork: %s", what, strerror(e));
+                return ctx_fail(ctx, e, "%s: fork: %s", what, strerror(e));
         }
         if (pid == 0) {
                 /* dies with its caller: a killed CLI leaves no mke2fs, cp or
@@ -80,7 +80,7 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
                  * that it works: elapsed time, total unknown */
                 int ready = poll(pfd, 2, 500);
                 if (ready == 0) {
-                        bl_progress(ctx, argv[0], (now_usec() - t0) / 1000, 0);
+                        ctx_progress(ctx, argv[0], (now_usec() - t0) / 1000, 0);
                         continue;
                 }
                 if (ready < 0) {
@@ -112,15 +112,15 @@ int bl_run(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char *
         int status;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
-                        return bl_err(ctx, errno, "%s: waitpid: %m", what);
+                        return ctx_fail(ctx, errno, "%s: waitpid: %m", what);
         if (now_usec() - t0 >= 500000)
-                bl_progress(ctx, argv[0], 1, 1);
+                ctx_progress(ctx, argv[0], 1, 1);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
                 if (ret_stdout)
                         *ret_stdout = out ? steal_ptr(&out) : strdup("");
                 return 0;
         }
         if (WIFEXITED(status))
-                return bl_err(ctx, EIO, "%s: %s exited with status %d: %s", what, argv[0], WEXITSTATUS(status), last_line(err));
-        return bl_err(ctx, EIO, "%s: %s killed by signal %d", what, argv[0], WTERMSIG(status));
+                return ctx_fail(ctx, EIO, "%s: %s exited with status %d: %s", what, argv[0], WEXITSTATUS(status), last_line(err));
+        return ctx_fail(ctx, EIO, "%s: %s killed by signal %d", what, argv[0], WTERMSIG(status));
 }

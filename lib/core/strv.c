@@ -3,12 +3,12 @@
 
 #include "core.h"
 
-char *bl_strdup(const char *s)
+char *strdup_or_null(const char *s)
 {
         return s ? strdup(s) : NULL;
 }
 
-char *bl_asprintf(const char *fmt, ...)
+char *strdup_printf(const char *fmt, ...)
 {
         char *s = NULL;
         va_list ap;

@@ -73,8 +73,8 @@ static int copy_data(bl_ctx *ctx, int in, int out, off_t size, copy_method *meth
                         return r;
                 done += hole - data;
                 pos = hole;
-                bl_progress(ctx, "copy", (uint64_t) pos, (uint64_t) size);
-                bl_fault("copy-data");
+                ctx_progress(ctx, "copy", (uint64_t) pos, (uint64_t) size);
+                fault_point("copy-data");
         }
         if (!use_cfr && *method == COPY_SPARSE)
                 *method = COPY_SPARSE;
@@ -86,13 +86,13 @@ int disk_copy(bl_ctx *ctx, const char *src, const char *dst, copy_method *ret_me
 {
         _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
         if (in < 0)
-                return bl_err(ctx, errno, "image file %s: %m", src);
+                return ctx_fail(ctx, errno, "image file %s: %m", src);
         struct stat st;
         if (fstat(in, &st) < 0)
-                return bl_err(ctx, errno, "image file %s: %m", src);
+                return ctx_fail(ctx, errno, "image file %s: %m", src);
         _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (out < 0)
-                return bl_err(ctx, errno, "copy to %s: %m", dst);
+                return ctx_fail(ctx, errno, "copy to %s: %m", dst);
 
         copy_method m = COPY_REFLINK;
         int r = 0;
@@ -108,10 +108,10 @@ int disk_copy(bl_ctx *ctx, const char *src, const char *dst, copy_method *ret_me
         if (r < 0) {
                 unlink(dst);
                 if (r == -ENOSPC)
-                        return bl_err(ctx, r, "copy of %s: no space left on the device holding %s", src, dst);
-                return bl_err(ctx, r, "copy of %s to %s: %s", src, dst, strerror(-r));
+                        return ctx_fail(ctx, r, "copy of %s: no space left on the device holding %s", src, dst);
+                return ctx_fail(ctx, r, "copy of %s to %s: %s", src, dst, strerror(-r));
         }
-        bl_progress(ctx, "copy", (uint64_t) st.st_size, (uint64_t) st.st_size);
+        ctx_progress(ctx, "copy", (uint64_t) st.st_size, (uint64_t) st.st_size);
         if (ret_method)
                 *ret_method = m;
         return 0;

@@ -51,40 +51,40 @@ int loop_attach(bl_ctx *ctx, const char *path, bool read_only, int *ret_fd, int 
 {
         _cleanup_close_ int file_fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
         if (file_fd < 0)
-                return bl_err(ctx, errno, "disk %s: %m", path);
+                return ctx_fail(ctx, errno, "disk %s: %m", path);
         _cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
         if (ctl < 0)
-                return bl_err(ctx, errno, "disk %s: cannot open /dev/loop-control: %m", path);
+                return ctx_fail(ctx, errno, "disk %s: cannot open /dev/loop-control: %m", path);
 
         for (int attempt = 0; attempt < 64; attempt++) {
                 int nr = ioctl(ctl, LOOP_CTL_GET_FREE);
                 if (nr < 0)
-                        return bl_err(ctx, errno, "disk %s: no free loop device: %m", path);
+                        return ctx_fail(ctx, errno, "disk %s: no free loop device: %m", path);
                 char dev[32];
                 snprintf(dev, sizeof(dev), "/dev/loop%d", nr);
                 _cleanup_close_ int loop_fd = open(dev, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
                 if (loop_fd < 0) {
                         if (errno == ENOENT)
                                 continue; /* udev has not made the node yet */
-                        return bl_err(ctx, errno, "disk %s: cannot open %s: %m", path, dev);
+                        return ctx_fail(ctx, errno, "disk %s: cannot open %s: %m", path, dev);
                 }
                 int r = configure(loop_fd, file_fd, read_only, path);
                 if (r == -EBUSY)
                         continue; /* another process took it between GET_FREE and us */
                 if (r < 0)
-                        return bl_err(ctx, r, "disk %s: cannot attach to %s: %s", path, dev, strerror(-r));
+                        return ctx_fail(ctx, r, "disk %s: cannot attach to %s: %s", path, dev, strerror(-r));
 
                 struct loop_info64 info;
                 if (ioctl(loop_fd, LOOP_GET_STATUS64, &info) < 0 || !(info.lo_flags & LO_FLAGS_AUTOCLEAR)) {
                         ioctl(loop_fd, LOOP_CLR_FD, 0);
-                        return bl_err(ctx, EIO, "disk %s: %s did not take the autoclear flag", path, dev);
+                        return ctx_fail(ctx, EIO, "disk %s: %s did not take the autoclear flag", path, dev);
                 }
                 *ret_fd = steal_fd(&loop_fd);
                 if (ret_nr)
                         *ret_nr = nr;
                 return 0;
         }
-        return bl_err(ctx, EBUSY, "disk %s: every free loop device was taken by others", path);
+        return ctx_fail(ctx, EBUSY, "disk %s: every free loop device was taken by others", path);
 }
 
 /* The kernel's own record (sysfs) of what each loop device reads: a file

@@ -11,11 +11,11 @@ int mkfs_ext4(bl_ctx *ctx, const char *path, uint64_t size, const char *staging,
 {
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
-                return bl_err(ctx, errno, "image file %s: %m", path);
+                return ctx_fail(ctx, errno, "image file %s: %m", path);
         if (ftruncate(fd, (off_t) size) < 0) {
                 int e = errno;
                 unlink(path);
-                return bl_err(ctx, e, "image file %s: cannot size it to %" PRIu64 " bytes: %s", path, size, strerror(e));
+                return ctx_fail(ctx, e, "image file %s: cannot size it to %" PRIu64 " bytes: %s", path, size, strerror(e));
         }
         char *argv[] = {
                 (char *) "mke2fs", (char *) "-q", (char *) "-F", (char *) "-t", (char *) "ext4",
@@ -24,13 +24,13 @@ int mkfs_ext4(bl_ctx *ctx, const char *path, uint64_t size, const char *staging,
                 (char *) "-E", (char *) "nodiscard,lazy_itable_init=1,lazy_journal_init=1,root_owner=0:0",
                 (char *) "-d", (char *) staging, (char *) path, NULL,
         };
-        int r = bl_run(ctx, "mke2fs", argv, -1, NULL);
+        int r = run_argv(ctx, "mke2fs", argv, -1, NULL);
         if (r < 0) {
                 unlink(path);
                 return r;
         }
         if (fsync(fd) < 0)
-                return bl_err(ctx, errno, "image file %s: fsync: %m", path);
+                return ctx_fail(ctx, errno, "image file %s: fsync: %m", path);
         return 0;
 }
 
@@ -38,7 +38,7 @@ int disk_probe_fstype(bl_ctx *ctx, const char *path, char **ret_type)
 {
         blkid_probe pr = blkid_new_probe_from_filename(path);
         if (!pr)
-                return bl_err(ctx, errno ? errno : EIO, "disk %s: cannot probe: %m", path);
+                return ctx_fail(ctx, errno ? errno : EIO, "disk %s: cannot probe: %m", path);
         blkid_probe_enable_superblocks(pr, 1);
         blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
         /* only the types a container may boot from: probing every known
@@ -52,7 +52,7 @@ int disk_probe_fstype(bl_ctx *ctx, const char *path, char **ret_type)
         char *t = type ? strdup(type) : NULL;
         blkid_free_probe(pr);
         if (!t)
-                return bl_err(ctx, EMEDIUMTYPE, "disk %s: no filesystem found", path);
+                return ctx_fail(ctx, EMEDIUMTYPE, "disk %s: no filesystem found", path);
         *ret_type = t;
         return 0;
 }
@@ -79,12 +79,12 @@ int disk_ext4_repair(bl_ctx *ctx, const char *path)
         snprintf(what, sizeof(what), "disk %s", path);
         char *argv[] = { (char *) "e2fsck", (char *) "-p", (char *) "-f", (char *) path, NULL };
         /* e2fsck exits 1 when it corrected errors: the superblock is the judge */
-        int r = bl_run(ctx, what, argv, -1, NULL);
+        int r = run_argv(ctx, what, argv, -1, NULL);
         if (!disk_ext4_has_errors(path)) {
-                bl_clear(ctx);
+                ctx_begin_call(ctx);
                 return 0;
         }
-        return r < 0 ? r : bl_err(ctx, EUCLEAN, "%s: errors remain after e2fsck -p; run e2fsck by hand", what);
+        return r < 0 ? r : ctx_fail(ctx, EUCLEAN, "%s: errors remain after e2fsck -p; run e2fsck by hand", what);
 }
 
 int disk_free_bytes(const char *path, uint64_t *ret)

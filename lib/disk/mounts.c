@@ -16,7 +16,7 @@ int disk_mounts_under(bl_ctx *ctx, const char *prefix, char ***ret)
                 goto out;
         }
         if ((r = mnt_table_parse_file(tb, "/proc/self/mountinfo")) < 0) {
-                r = bl_err(ctx, r, "mount table: cannot read /proc/self/mountinfo: %s", strerror(-r));
+                r = ctx_fail(ctx, r, "mount table: cannot read /proc/self/mountinfo: %s", strerror(-r));
                 goto out;
         }
         size_t n = strlen(prefix);
@@ -41,6 +41,6 @@ out:
 int disk_detach(bl_ctx *ctx, const char *target)
 {
         if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
-                return bl_err(ctx, errno, "mount %s: cannot detach: %m", target);
+                return ctx_fail(ctx, errno, "mount %s: cannot detach: %m", target);
         return 0;
 }

@@ -54,7 +54,7 @@ BL_EXPORT int bl_image_config_add_copy(bl_image_config *c, const char *host, con
 {
         if (!host)
                 return -EINVAL;
-        _cleanup_free_ char *pair = bl_asprintf("%s\n%s", host, image_path ? image_path : host);
+        _cleanup_free_ char *pair = strdup_printf("%s\n%s", host, image_path ? image_path : host);
         return pair ? strv_push(&c->copies, pair) : -ENOMEM;
 }
 
@@ -62,8 +62,8 @@ BL_EXPORT int bl_image_config_set_debootstrap(bl_image_config *c, const char *in
 {
         free(c->deb_include);
         free(c->deb_mirror);
-        c->deb_include = bl_strdup(include);
-        c->deb_mirror = bl_strdup(mirror);
+        c->deb_include = strdup_or_null(include);
+        c->deb_mirror = strdup_or_null(mirror);
         return 0;
 }
 
@@ -80,6 +80,6 @@ BL_EXPORT int bl_image_config_set_cmd(bl_image_config *c, char *const argv[])
 BL_EXPORT int bl_image_config_set_tag(bl_image_config *c, const char *tag)
 {
         free(c->tag);
-        c->tag = bl_strdup(tag);
+        c->tag = strdup_or_null(tag);
         return 0;
 }

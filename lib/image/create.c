@@ -73,7 +73,7 @@ int image_reserve(bl_ctx *ctx, const char *name, const char *source)
         if (r < 0)
                 return r;
         if (manifest_exists(ctx, KIND_IMAGES, name))
-                return bl_err(ctx, EEXIST, "image \"%s\": already exists", name);
+                return ctx_fail(ctx, EEXIST, "image \"%s\": already exists", name);
         _cleanup_record_ bl_record *rec = record_new();
         if (!rec)
                 return -ENOMEM;
@@ -99,10 +99,10 @@ int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_
         if (!final)
                 return -ENOMEM;
         if (stat(partial, &st) < 0)
-                return bl_err(ctx, errno, "image \"%s\": %s: %m", name, partial);
+                return ctx_fail(ctx, errno, "image \"%s\": %s: %m", name, partial);
         int r;
         if (rename(partial, final) < 0) {
-                r = bl_err(ctx, errno, "image \"%s\": cannot move the image into place: %m", name);
+                r = ctx_fail(ctx, errno, "image \"%s\": cannot move the image into place: %m", name);
                 unlink(partial);
                 return r;
         }
@@ -125,7 +125,7 @@ int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_
         if (r < 0)
                 unlink(final);
         else
-                bl_log(ctx, BL_LOG_INFO, "image \"%s\": created (%llu bytes)", name, (unsigned long long) st.st_size);
+                ctx_log(ctx, BL_LOG_INFO, "image \"%s\": created (%llu bytes)", name, (unsigned long long) st.st_size);
         return r;
 }
 
@@ -141,36 +141,36 @@ int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uin
         int r = mkfs_ext4(ctx, partial, want, staging, name);
         if (r < 0) {
                 char need[32];
-                bl_format_size(image_auto_size(used), need);
+                format_size(image_auto_size(used), need);
                 if (size && strstr(ctx->errmsg, "mke2fs"))
-                        r = bl_err_force(ctx, ENOSPC, "image \"%s\": the content does not fit in %" PRIu64 " bytes; it needs about %s",
+                        r = ctx_fail_replace(ctx, ENOSPC, "image \"%s\": the content does not fit in %" PRIu64 " bytes; it needs about %s",
                                          name, size, need);
                 return r;
         }
-        bl_fault("image-create-formatted");
+        fault_point("image-create-formatted");
         return image_adopt_file(ctx, name, partial, used, source, config);
 }
 
 BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_config *cfg)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         int r = bl_name_check(ctx, "image", name);
         if (r < 0)
                 return r;
         if (!cfg)
-                return bl_err(ctx, EINVAL, "image \"%s\": no configuration", name);
+                return ctx_fail(ctx, EINVAL, "image \"%s\": no configuration", name);
         if (cfg->size && cfg->size < (4u << 20))
-                return bl_err(ctx, EINVAL, "image \"%s\": size %" PRIu64 " bytes is below the 4M an ext4 image needs", name, cfg->size);
+                return ctx_fail(ctx, EINVAL, "image \"%s\": size %" PRIu64 " bytes is below the 4M an ext4 image needs", name, cfg->size);
         if ((r = store_init(ctx)) < 0)
                 return r;
         if ((r = image_reserve(ctx, name, source_names[cfg->source])) < 0)
                 return r;
-        bl_fault("image-create-reserved");
+        fault_point("image-create-reserved");
 
         /* the staging tree sits in a 0700 folder: what a source puts in it
          * (set-id files, device nodes) is out of other users' reach */
         _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
-        _cleanup_free_ char *staging = work ? bl_asprintf("%s/rootfs", work) : NULL;
+        _cleanup_free_ char *staging = work ? strdup_printf("%s/rootfs", work) : NULL;
         _cleanup_record_ bl_record *config = record_new();
         bool made = false;
         if (!staging || !config) {
@@ -178,18 +178,18 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
                 goto fail;
         }
         if (!mkdtemp(work)) {
-                r = bl_err(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
+                r = ctx_fail(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
                 goto fail;
         }
         made = true;
         sprintf(staging, "%s/rootfs", work);
         if (mkdir(staging, 0755) < 0 || chmod(staging, 0755) < 0) {
-                r = bl_err(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
+                r = ctx_fail(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
                 goto fail;
         }
         if ((r = fill_staging(ctx, staging, cfg)) < 0)
                 goto fail;
-        bl_fault("image-create-staged");
+        fault_point("image-create-staged");
         if (cfg->source_arg)
                 record_set(config, "source_arg", cfg->source_arg);
         if (cfg->cmd) {

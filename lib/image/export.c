@@ -20,10 +20,10 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
 {
         int p[2];
         if (pipe(p) < 0)
-                return bl_err(ctx, errno, "%s: pipe: %m", what);
+                return ctx_fail(ctx, errno, "%s: pipe: %m", what);
         pid_t pid = fork();
         if (pid < 0)
-                return bl_err(ctx, errno, "%s: fork: %m", what);
+                return ctx_fail(ctx, errno, "%s: fork: %m", what);
         if (pid == 0) {
                 close(p[0]);
                 int loop_fd, nr;
@@ -33,7 +33,7 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
                         goto fail;
                 snprintf(dev, sizeof(dev), "/dev/loop%d", nr);
                 if (mount(dev, mnt, "ext4", MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
-                        bl_err(ctx, errno, "%s: cannot mount the image: %m", what);
+                        ctx_fail(ctx, errno, "%s: cannot mount the image: %m", what);
                         goto fail;
                 }
                 close(loop_fd);
@@ -53,7 +53,7 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 return 0;
         msg[n > 0 ? n : 0] = 0;
-        return bl_err(ctx, EIO, "%s", *msg ? msg : "cannot read the image's files");
+        return ctx_fail(ctx, EIO, "%s", *msg ? msg : "cannot read the image's files");
 }
 
 static json_object *json_array_of(const char *json)
@@ -150,7 +150,7 @@ static int add_file(struct archive *a, const char *name, const char *path)
 
 static char *oci_manifest(const char *config_digest, size_t config_size, const char *layer_digest, uint64_t layer_size)
 {
-        return bl_asprintf("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+        return strdup_printf("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                            "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\",\"size\":%zu},"
                            "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%llu}]}",
                            config_digest, config_size, layer_digest, (unsigned long long) layer_size);
@@ -158,25 +158,25 @@ static char *oci_manifest(const char *config_digest, size_t config_size, const c
 
 BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, int oci)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_ bl_record *img = NULL;
         int r = image_load(ctx, name, &img);
         if (r < 0 || (r = lazylibs_check(ctx, "image export")) < 0)
                 return r;
         if (!file || !*file)
-                return bl_err(ctx, EINVAL, "image \"%s\": no output file given", name);
-        _cleanup_free_ char *deftag = bl_asprintf("%s:latest", name);
+                return ctx_fail(ctx, EINVAL, "image \"%s\": no output file given", name);
+        _cleanup_free_ char *deftag = strdup_printf("%s:latest", name);
         if (!tag)
                 tag = bl_record_get(img, "tag") ? bl_record_get(img, "tag") : deftag;
         if (strchr(tag, '"') || strchr(tag, '\\') || strchr(tag, ' '))
-                return bl_err(ctx, EINVAL, "image \"%s\": tag \"%s\" is not a REPO:TAG", name, tag);
+                return ctx_fail(ctx, EINVAL, "image \"%s\": tag \"%s\" is not a REPO:TAG", name, tag);
         char what[300];
         snprintf(what, sizeof(what), "image \"%s\": export", name);
         _cleanup_free_ char *work = store_path(ctx, "tmp/export-%s.XXXXXX", name);
         if (!work || !mkdtemp(work))
-                return bl_err(ctx, errno ? errno : ENOMEM, "%s: cannot make a work folder", what);
-        _cleanup_free_ char *mnt = bl_asprintf("%s/mnt", work), *layer = bl_asprintf("%s/layer.tar", work);
-        _cleanup_free_ char *partial = bl_asprintf("%s.partial", file);
+                return ctx_fail(ctx, errno ? errno : ENOMEM, "%s: cannot make a work folder", what);
+        _cleanup_free_ char *mnt = strdup_printf("%s/mnt", work), *layer = strdup_printf("%s/layer.tar", work);
+        _cleanup_free_ char *partial = strdup_printf("%s.partial", file);
         _cleanup_free_ char *config = NULL, *manifest = NULL, *top = NULL, *repos = NULL, *mjson = NULL;
         struct archive *a = NULL;
         mkdir(mnt, 0700);
@@ -185,7 +185,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         char diff[72], cdig[72], mdig[72];
         struct stat lst;
         if ((r = digest_file(layer, diff)) < 0 || stat(layer, &lst) < 0) {
-                r = bl_err(ctx, EIO, "%s: cannot hash the layer", what);
+                r = ctx_fail(ctx, EIO, "%s: cannot hash the layer", what);
                 goto out;
         }
         config = make_config(img, diff);
@@ -193,7 +193,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         a = archive_write_new();
         archive_write_set_format_pax_restricted(a);
         if (archive_write_open_filename(a, partial) != ARCHIVE_OK) {
-                r = bl_err(ctx, EIO, "%s: cannot write %s: %s", what, file, archive_error_string(a));
+                r = ctx_fail(ctx, EIO, "%s: cannot write %s: %s", what, file, archive_error_string(a));
                 goto out;
         }
         char n1[128], n2[128], n3[128];
@@ -201,10 +201,10 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
                 /* docker-archive: config and layer named by digest, manifest.json, repositories */
                 snprintf(n1, sizeof(n1), "%s.json", cdig + 7);
                 snprintf(n2, sizeof(n2), "%s/layer.tar", diff + 7);
-                mjson = bl_asprintf("[{\"Config\":\"%s\",\"RepoTags\":[\"%s\"],\"Layers\":[\"%s\"]}]", n1, tag, n2);
+                mjson = strdup_printf("[{\"Config\":\"%s\",\"RepoTags\":[\"%s\"],\"Layers\":[\"%s\"]}]", n1, tag, n2);
                 const char *colon = strrchr(tag, ':');
                 _cleanup_free_ char *repo = colon ? strndup(tag, (size_t) (colon - tag)) : strdup(tag);
-                repos = bl_asprintf("{\"%s\":{\"%s\":\"%s\"}}", repo, colon ? colon + 1 : "latest", diff + 7);
+                repos = strdup_printf("{\"%s\":{\"%s\":\"%s\"}}", repo, colon ? colon + 1 : "latest", diff + 7);
                 r = add_bytes(a, n1, config, strlen(config));
                 if (r == 0)
                         r = add_file(a, n2, layer);
@@ -215,7 +215,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         } else {
                 manifest = oci_manifest(cdig, strlen(config), diff, (uint64_t) lst.st_size);
                 digest_buffer(manifest, strlen(manifest), mdig);
-                top = bl_asprintf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                top = strdup_printf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                                   "\"digest\":\"%s\",\"size\":%zu,\"annotations\":{\"org.opencontainers.image.ref.name\":\"%s\","
                                   "\"io.containerd.image.name\":\"%s\"}}]}",
                                   mdig, strlen(manifest), strrchr(tag, ':') ? strrchr(tag, ':') + 1 : tag, tag);
@@ -236,11 +236,11 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
                 r = -EIO;
         if (r < 0) {
-                r = bl_err(ctx, r, "%s: cannot write %s: %s", what, file, archive_error_string(a));
+                r = ctx_fail(ctx, r, "%s: cannot write %s: %s", what, file, archive_error_string(a));
                 goto out;
         }
         if (rename(partial, file) < 0)
-                r = bl_err(ctx, errno, "%s: cannot write %s: %m", what, file);
+                r = ctx_fail(ctx, errno, "%s: cannot write %s: %m", what, file);
 out:
         if (a)
                 archive_write_free(a);

@@ -73,8 +73,8 @@ int extract_charge(struct extract *x, uint64_t bytes, const char *name)
         if (!x->limit || x->used <= x->limit)
                 return 0;
         char lim[32];
-        bl_format_size(x->limit, lim);
-        return bl_err(x->ctx, EFBIG, "%s: the content exceeds %s (%s); stopped at \"%s\"", x->what, lim, x->limit_why, name);
+        format_size(x->limit, lim);
+        return ctx_fail(x->ctx, EFBIG, "%s: the content exceeds %s (%s); stopped at \"%s\"", x->what, lim, x->limit_why, name);
 }
 
 static int write_data(struct extract *x, struct archive *a, int fd, const char *name)
@@ -90,13 +90,13 @@ static int write_data(struct extract *x, struct archive *a, int fd, const char *
                 for (size_t w = 0; w < size;) {
                         ssize_t k = pwrite(fd, (const char *) buf + w, size - w, (off_t) (off + (int64_t) w));
                         if (k < 0)
-                                return bl_err(x->ctx, errno, "%s: entry \"%s\": %m", x->what, name);
+                                return ctx_fail(x->ctx, errno, "%s: entry \"%s\": %m", x->what, name);
                         w += (size_t) k;
                 }
                 written += size;
         }
         if (st != ARCHIVE_EOF)
-                return bl_err(x->ctx, EIO, "%s: entry \"%s\": %s", x->what, name, archive_error_string(a));
+                return ctx_fail(x->ctx, EIO, "%s: entry \"%s\": %s", x->what, name, archive_error_string(a));
         /* what the last block of the file takes on the disk */
         return extract_charge(x, (BLOCK - written % BLOCK) % BLOCK, name);
 }
@@ -106,9 +106,9 @@ static int write_data(struct extract *x, struct archive *a, int fd, const char *
 static int set_meta(struct extract *x, struct archive_entry *e, int fd, bool dir, const char *name)
 {
         if (!x->keep_meta)
-                return fchmod(fd, dir ? 0700 : 0600) < 0 ? bl_err(x->ctx, errno, "%s: entry \"%s\": %m", x->what, name) : 0;
+                return fchmod(fd, dir ? 0700 : 0600) < 0 ? ctx_fail(x->ctx, errno, "%s: entry \"%s\": %m", x->what, name) : 0;
         if (fchown(fd, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e)) < 0)
-                return bl_err(x->ctx, errno, "%s: entry \"%s\": cannot set its owner: %m", x->what, name);
+                return ctx_fail(x->ctx, errno, "%s: entry \"%s\": cannot set its owner: %m", x->what, name);
         const char *xn;
         const void *xv;
         size_t xs;
@@ -116,7 +116,7 @@ static int set_meta(struct extract *x, struct archive_entry *e, int fd, bool dir
         while (archive_entry_xattr_next(e, &xn, &xv, &xs) == ARCHIVE_OK)
                 (void) fsetxattr(fd, xn, xv, xs, 0); /* as tar: a namespace this filesystem lacks is skipped */
         if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
-                return bl_err(x->ctx, errno, "%s: entry \"%s\": %m", x->what, name);
+                return ctx_fail(x->ctx, errno, "%s: entry \"%s\": %m", x->what, name);
         struct timespec ts[2] = { { archive_entry_mtime(e), archive_entry_mtime_nsec(e) } };
         ts[1] = ts[0];
         (void) futimens(fd, ts);
@@ -141,12 +141,12 @@ static int make_hardlink(struct extract *x, int dfd, const char *base, const cha
 {
         _cleanup_free_ char *t = path_clean(target);
         if (!t || !*t)
-                return bl_err(x->ctx, EPERM, "%s: hardlink \"%s\" to \"%s\" leaves the image", x->what, name, target);
+                return ctx_fail(x->ctx, EPERM, "%s: hardlink \"%s\" to \"%s\" leaves the image", x->what, name, target);
         const char *tbase;
         _cleanup_close_ int tdfd = open_parent_in_root(x->rootfd, t, false, &tbase);
         /* flags 0: a link to a symlink links the symlink, never its target */
         if (tdfd < 0 || linkat(tdfd, tbase, dfd, base, 0) < 0)
-                return bl_err(x->ctx, tdfd < 0 ? -tdfd : errno, "%s: hardlink \"%s\" to \"%s\": %s", x->what, name, target,
+                return ctx_fail(x->ctx, tdfd < 0 ? -tdfd : errno, "%s: hardlink \"%s\" to \"%s\": %s", x->what, name, target,
                               strerror(tdfd < 0 ? -tdfd : errno));
         return 0;
 }
@@ -161,45 +161,45 @@ int extract_entry(struct extract *x, struct archive *a, struct archive_entry *e,
         if (r < 0)
                 return r;
         if (x->max_entries && ++x->entries > x->max_entries)
-                return bl_err(ctx, EFBIG, "%s: more than %llu entries (%s); stopped at \"%s\"", x->what,
+                return ctx_fail(ctx, EFBIG, "%s: more than %llu entries (%s); stopped at \"%s\"", x->what,
                               (unsigned long long) x->max_entries, x->limit_why, path);
         _cleanup_close_ int dfd = open_parent_in_root(x->rootfd, path, true, &base);
         if (dfd < 0)
-                return bl_err(ctx, -dfd, "%s: entry \"%s\": its folder cannot be made inside the image: %s", x->what, path,
+                return ctx_fail(ctx, -dfd, "%s: entry \"%s\": its folder cannot be made inside the image: %s", x->what, path,
                               strerror(-dfd));
         /* measured where the entry really goes: a link on the way can make
          * a short name a long path */
         size_t dlen = fd_path_len(dfd);
         if (!dlen || !x->root_len || dlen - x->root_len + 1 + strlen(base) > MAX_REAL_PATH)
-                return bl_err(ctx, ENAMETOOLONG, "%s: entry \"%.100s…\": its path in the image is longer than %u bytes", x->what,
+                return ctx_fail(ctx, ENAMETOOLONG, "%s: entry \"%.100s…\": its path in the image is longer than %u bytes", x->what,
                               path, MAX_REAL_PATH);
         struct stat old;
         if (fstatat(dfd, base, &old, AT_SYMLINK_NOFOLLOW) == 0 && !(type == AE_IFDIR && S_ISDIR(old.st_mode)) &&
             (r = remove_beneath(dfd, base)) < 0)
-                return bl_err(ctx, -r, "%s: entry \"%s\": cannot replace what is there: %s", x->what, path, strerror(-r));
+                return ctx_fail(ctx, -r, "%s: entry \"%s\": cannot replace what is there: %s", x->what, path, strerror(-r));
         if (hl)
                 return make_hardlink(x, dfd, base, hl, path);
         _cleanup_close_ int fd = -1;
         switch (type) {
         case AE_IFDIR:
                 if (mkdirat(dfd, base, 0700) < 0 && errno != EEXIST)
-                        return bl_err(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
+                        return ctx_fail(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
                 if ((fd = openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-                        return bl_err(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
+                        return ctx_fail(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
                 return set_meta(x, e, fd, true, path);
         case AE_IFREG:
                 if ((fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-                        return bl_err(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
+                        return ctx_fail(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
                 if ((r = write_data(x, a, fd, path)) < 0)
                         return r;
                 if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
-                        return bl_err(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
+                        return ctx_fail(ctx, errno, "%s: entry \"%s\": %m", x->what, path);
                 return set_meta(x, e, fd, false, path);
         case AE_IFLNK:
                 if (!x->keep_meta)
                         return 0;
                 if (symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e) : "", dfd, base) < 0)
-                        return bl_err(ctx, errno, "%s: symlink \"%s\": %m", x->what, path);
+                        return ctx_fail(ctx, errno, "%s: symlink \"%s\": %m", x->what, path);
                 set_meta_at(x, e, dfd, base, true);
                 return 0;
         case AE_IFCHR:
@@ -209,7 +209,7 @@ int extract_entry(struct extract *x, struct archive *a, struct archive_entry *e,
                         return 0;
                 /* 0600 until its owner is set; containers mount images nodev */
                 if (mknodat(dfd, base, type | 0600, makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
-                        return bl_err(ctx, errno, "%s: node \"%s\": %m", x->what, path);
+                        return ctx_fail(ctx, errno, "%s: node \"%s\": %m", x->what, path);
                 set_meta_at(x, e, dfd, base, false);
                 return 0;
         default:

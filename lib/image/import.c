@@ -44,12 +44,12 @@ static json_object *load_json(bl_ctx *ctx, const char *path, const char *what)
 {
         _cleanup_free_ char *text = NULL;
         if (read_file(path, &text, NULL) < 0) {
-                bl_err(ctx, ENOENT, "%s: cannot read %s", what, path);
+                ctx_fail(ctx, ENOENT, "%s: cannot read %s", what, path);
                 return NULL;
         }
         json_object *o = json_tokener_parse(text);
         if (!o)
-                bl_err(ctx, EBADMSG, "%s: %s is not JSON", what, path);
+                ctx_fail(ctx, EBADMSG, "%s: %s is not JSON", what, path);
         return o;
 }
 
@@ -69,13 +69,13 @@ static json_object *jget(json_object *o, const char *key)
  * folder leading out of it (an unpacked archive holds no link at all). */
 static char *confined(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
 {
-        _cleanup_free_ char *full = bl_asprintf("%s/%s", dir, rel);
+        _cleanup_free_ char *full = strdup_printf("%s/%s", dir, rel);
         _cleanup_free_ char *real_dir = realpath(dir, NULL), *real = full ? realpath(full, NULL) : NULL;
         if (!full || !real_dir)
                 return NULL;
         size_t n = strlen(real_dir);
         if (real && !(strncmp(real, real_dir, n) == 0 && real[n] == '/')) {
-                bl_err(ctx, EPERM, "%s: \"%s\" leads out of the archive through a link", what, rel);
+                ctx_fail(ctx, EPERM, "%s: \"%s\" leads out of the archive through a link", what, rel);
                 return NULL;
         }
         return steal_ptr(&full);
@@ -85,7 +85,7 @@ static char *confined(bl_ctx *ctx, const char *dir, const char *rel, const char 
 static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *what)
 {
         if (!rel || rel[0] == '/' || strstr(rel, "..")) {
-                bl_err(ctx, EPERM, "%s: path \"%s\" leaves the archive", what, rel ? rel : "(none)");
+                ctx_fail(ctx, EPERM, "%s: path \"%s\" leaves the archive", what, rel ? rel : "(none)");
                 return NULL;
         }
         return confined(ctx, dir, rel, what);
@@ -94,10 +94,10 @@ static char *inside(bl_ctx *ctx, const char *dir, const char *rel, const char *w
 static char *blob_path(bl_ctx *ctx, const char *dir, const char *digest, const char *what)
 {
         if (!digest || !startswith(digest, "sha256:") || strlen(digest) != 71 || strchr(digest + 7, '/')) {
-                bl_err(ctx, EBADMSG, "%s: unsupported digest \"%s\"", what, digest ? digest : "(none)");
+                ctx_fail(ctx, EBADMSG, "%s: unsupported digest \"%s\"", what, digest ? digest : "(none)");
                 return NULL;
         }
-        _cleanup_free_ char *rel = bl_asprintf("blobs/sha256/%s", digest + 7);
+        _cleanup_free_ char *rel = strdup_printf("blobs/sha256/%s", digest + 7);
         return rel ? confined(ctx, dir, rel, what) : NULL;
 }
 
@@ -114,12 +114,12 @@ static bool tag_matches(const char *want, const char *have)
 
 static int too_many_images(bl_ctx *ctx, const char *what, const char *tags)
 {
-        return bl_err(ctx, EINVAL, "%s: holds several images; choose one with --tag (%s)", what, tags);
+        return ctx_fail(ctx, EINVAL, "%s: holds several images; choose one with --tag (%s)", what, tags);
 }
 
 static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 {
-        _cleanup_free_ char *mpath = bl_asprintf("%s/manifest.json", s->dir);
+        _cleanup_free_ char *mpath = strdup_printf("%s/manifest.json", s->dir);
         json_object *m = load_json(ctx, mpath, what);
         if (!m)
                 return -EBADMSG;
@@ -145,7 +145,7 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
         else if (!tag && n > 1)
                 r = too_many_images(ctx, what, tags);
         else if (!chosen)
-                r = bl_err(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
+                r = ctx_fail(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
         if (r == 0 && !s->tag && jget(chosen, "RepoTags") && json_object_array_length(jget(chosen, "RepoTags")) > 0)
                 s->tag = strdup(json_object_get_string(json_object_array_get_idx(jget(chosen, "RepoTags"), 0)));
         if (r == 0 && !(s->config_path = inside(ctx, s->dir, jstr(chosen, "Config"), what)))
@@ -160,7 +160,7 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
         json_object *layers = r == 0 ? jget(chosen, "Layers") : NULL;
         for (size_t i = 0; layers && i < json_object_array_length(layers) && r == 0; i++) {
                 if (s->nlayers == MAX_LAYERS) {
-                        r = bl_err(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
+                        r = ctx_fail(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
                         break;
                 }
                 struct layer *l = &s->layers[s->nlayers];
@@ -177,7 +177,7 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
 
 static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 {
-        _cleanup_free_ char *ipath = bl_asprintf("%s/index.json", s->dir);
+        _cleanup_free_ char *ipath = strdup_printf("%s/index.json", s->dir);
         json_object *idx = load_json(ctx, ipath, what);
         if (!idx)
                 return -EBADMSG;
@@ -206,7 +206,7 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
         else if (!tag && n > 1)
                 r = too_many_images(ctx, what, tags);
         else if (!chosen)
-                r = bl_err(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
+                r = ctx_fail(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
         if (r < 0) {
                 json_object_put(idx);
                 return r;
@@ -228,9 +228,9 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
                 if (!mp)
                         return -EBADMSG;
                 if (digest_file(mp, got) < 0)
-                        return bl_err(ctx, ENOENT, "%s: manifest blob %s is missing", what, want);
+                        return ctx_fail(ctx, ENOENT, "%s: manifest blob %s is missing", what, want);
                 if (strcmp(got, want) != 0)
-                        return bl_err(ctx, EBADMSG, "%s: manifest %s does not match its digest (tampered)", what, want);
+                        return ctx_fail(ctx, EBADMSG, "%s: manifest %s does not match its digest (tampered)", what, want);
                 man = load_json(ctx, mp, what);
                 if (!man)
                         return -EBADMSG;
@@ -249,7 +249,7 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
                 man = NULL;
         }
         if (!man)
-                return bl_err(ctx, EBADMSG, "%s: nested indexes too deep", what);
+                return ctx_fail(ctx, EBADMSG, "%s: nested indexes too deep", what);
         const char *cd = jstr(jget(man, "config"), "digest");
         if (!(s->config_path = blob_path(ctx, s->dir, cd, what))) {
                 json_object_put(man);
@@ -259,7 +259,7 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
         json_object *layers = jget(man, "layers");
         for (size_t i = 0; layers && i < json_object_array_length(layers); i++) {
                 if (s->nlayers == MAX_LAYERS) {
-                        r = bl_err(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
+                        r = ctx_fail(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
                         break;
                 }
                 const char *d = jstr(json_object_array_get_idx(layers, i), "digest");
@@ -285,7 +285,7 @@ static int unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size,
         uint64_t archive_size = stat(file, &fst) == 0 ? (uint64_t) fst.st_size : 0;
         _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
-                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+                return ctx_fail(ctx, errno, "%s: %s: %m", what, dir);
         struct extract x;
         extract_init(&x, ctx, dirfd, size);
         x.what = what;
@@ -298,7 +298,7 @@ static int unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size,
         archive_read_support_format_tar(a);
         archive_read_support_format_gnutar(a);
         if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
-                r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
+                r = ctx_fail(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
                 goto out;
         }
         struct archive_entry *e;
@@ -309,17 +309,17 @@ static int unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size,
                 const char *name = archive_entry_pathname(e);
                 _cleanup_free_ char *p = path_clean(name);
                 if (!p) {
-                        r = bl_err(ctx, EPERM, "%s: entry \"%s\" leaves the archive", what, name);
+                        r = ctx_fail(ctx, EPERM, "%s: entry \"%s\" leaves the archive", what, name);
                         goto out;
                 }
                 if (!*p)
                         continue;
                 if ((r = extract_entry(&x, a, e, p)) < 0)
                         goto out;
-                bl_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), archive_size);
+                ctx_progress(ctx, "unpack", (uint64_t) archive_filter_bytes(a, -1), archive_size);
         }
         if (st != ARCHIVE_EOF)
-                r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
+                r = ctx_fail(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
 out:
         archive_read_free(a);
         return r;
@@ -332,35 +332,35 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t s
         uint64_t limit = extract_limit(ctx, size, &why);
         if (*s->config_digest) {
                 if (digest_file(s->config_path, got) < 0 || strcmp(got, s->config_digest) != 0)
-                        return bl_err(ctx, EBADMSG, "%s: config does not match its digest %s (tampered)", what, s->config_digest);
+                        return ctx_fail(ctx, EBADMSG, "%s: config does not match its digest %s (tampered)", what, s->config_digest);
         }
         json_object *diff = jget(jget(config, "rootfs"), "diff_ids");
         size_t ndiff = diff && json_object_is_type(diff, json_type_array) ? json_object_array_length(diff) : 0;
         if (ndiff != s->nlayers)
-                return bl_err(ctx, EBADMSG, "%s: the config names %zu layers, the manifest %zu", what, ndiff, s->nlayers);
+                return ctx_fail(ctx, EBADMSG, "%s: the config names %zu layers, the manifest %zu", what, ndiff, s->nlayers);
         for (size_t i = 0; i < s->nlayers; i++) {
                 struct layer *l = &s->layers[i];
                 snprintf(l->diff_id, sizeof(l->diff_id), "%s", json_object_get_string(json_object_array_get_idx(diff, i)));
                 if (*l->digest) {
                         if (digest_file(l->path, got) < 0)
-                                return bl_err(ctx, ENOENT, "%s: layer %zu (%s) is missing", what, i + 1, l->digest);
+                                return ctx_fail(ctx, ENOENT, "%s: layer %zu (%s) is missing", what, i + 1, l->digest);
                         if (strcmp(got, l->digest) != 0)
-                                return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its digest (tampered)", what, i + 1, l->digest);
+                                return ctx_fail(ctx, EBADMSG, "%s: layer %zu (%s) does not match its digest (tampered)", what, i + 1, l->digest);
                 }
                 /* the uncompressed content must be what the config says (and
                  * hashing it stops at the limit the extraction would meet) */
                 int k = digest_uncompressed_max(l->path, limit, got);
                 if (k == -EFBIG) {
                         char lim[32];
-                        bl_format_size(limit, lim);
-                        return bl_err(ctx, EFBIG, "%s: layer %zu: the content exceeds %s (%s)", what, i + 1, lim, why);
+                        format_size(limit, lim);
+                        return ctx_fail(ctx, EFBIG, "%s: layer %zu: the content exceeds %s (%s)", what, i + 1, lim, why);
                 }
                 if (k < 0)
-                        return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) cannot be read", what, i + 1, l->path + strlen(s->dir) + 1);
+                        return ctx_fail(ctx, EBADMSG, "%s: layer %zu (%s) cannot be read", what, i + 1, l->path + strlen(s->dir) + 1);
                 if (strcmp(got, l->diff_id) != 0)
-                        return bl_err(ctx, EBADMSG, "%s: layer %zu (%s) does not match its diff_id %.19s… (tampered)", what, i + 1,
+                        return ctx_fail(ctx, EBADMSG, "%s: layer %zu (%s) does not match its diff_id %.19s… (tampered)", what, i + 1,
                                       l->path + strlen(s->dir) + 1, l->diff_id);
-                bl_progress(ctx, "verify", i + 1, s->nlayers);
+                ctx_progress(ctx, "verify", i + 1, s->nlayers);
         }
         return 0;
 }
@@ -402,13 +402,13 @@ static void config_keys(json_object *config, struct source *s, bl_record *out)
 
 BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, const bl_image_config *cfg)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         int r = bl_name_check(ctx, "image", name);
         if (r < 0)
                 return r;
         struct stat st;
         if (!path || stat(path, &st) < 0)
-                return bl_err(ctx, ENOENT, "image \"%s\": cannot read \"%s\": %s", name, path ? path : "", strerror(errno));
+                return ctx_fail(ctx, ENOENT, "image \"%s\": cannot read \"%s\": %s", name, path ? path : "", strerror(errno));
         if ((r = lazylibs_check(ctx, "image import")) < 0)
                 return r;
         const char *tag = cfg ? cfg->tag : NULL;
@@ -425,22 +425,22 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         _cleanup_close_ int rootfd = -1;
         bool made = false;
         if (!work || !mkdtemp(work)) {
-                r = bl_err(ctx, errno ? errno : ENOMEM, "image \"%s\": cannot make a work folder", name);
+                r = ctx_fail(ctx, errno ? errno : ENOMEM, "image \"%s\": cannot make a work folder", name);
                 goto out;
         }
         made = true;
-        rootfs = bl_asprintf("%s/rootfs", work);
+        rootfs = strdup_printf("%s/rootfs", work);
         mkdir(rootfs, 0755);
         if (S_ISDIR(st.st_mode))
                 s.dir = strdup(path);
         else {
-                s.dir = bl_asprintf("%s/archive", work);
+                s.dir = strdup_printf("%s/archive", work);
                 mkdir(s.dir, 0700);
                 if ((r = unpack(ctx, path, s.dir, size, what)) < 0)
                         goto out;
         }
-        oci = bl_asprintf("%s/index.json", s.dir);
-        docker = bl_asprintf("%s/manifest.json", s.dir);
+        oci = strdup_printf("%s/index.json", s.dir);
+        docker = strdup_printf("%s/manifest.json", s.dir);
         if (!oci || !docker)
                 r = -ENOMEM;
         else if (path_exists(docker))
@@ -448,7 +448,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         else if (path_exists(oci))
                 r = read_oci(ctx, &s, tag, what);
         else
-                r = bl_err(ctx, EBADMSG, "%s: neither a docker archive (manifest.json) nor an OCI layout (index.json)", what);
+                r = ctx_fail(ctx, EBADMSG, "%s: neither a docker archive (manifest.json) nor an OCI layout (index.json)", what);
         if (r < 0)
                 goto out;
         if (!(config = load_json(ctx, s.config_path, what))) {
@@ -458,7 +458,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         if ((r = verify(ctx, &s, config, size, what)) < 0)
                 goto out;
         if ((rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-                r = bl_err(ctx, errno, "%s: %s: %m", what, rootfs);
+                r = ctx_fail(ctx, errno, "%s: %s: %m", what, rootfs);
                 goto out;
         }
         struct extract x;
@@ -471,7 +471,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
                 x.used = dir_usage_count(rootfs, &x.entries);
                 if ((r = layer_apply(&x, s.layers[i].path)) < 0)
                         goto out;
-                bl_progress(ctx, "layers", i + 1, s.nlayers);
+                ctx_progress(ctx, "layers", i + 1, s.nlayers);
         }
         if ((r = staging_skeleton(ctx, rootfs)) < 0)
                 goto out;

@@ -63,13 +63,13 @@ int layer_apply(struct extract *x, const char *layer)
         /* pass 1: whiteouts act on the layers below only, before any entry of this one */
         struct archive *a = open_layer(layer);
         if (!a)
-                return bl_err(ctx, EBADMSG, "%s: not a tar archive", what);
+                return ctx_fail(ctx, EBADMSG, "%s: not a tar archive", what);
         struct archive_entry *e;
         int st, r = 0;
         while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
                 _cleanup_free_ char *p = path_clean(archive_entry_pathname(e));
                 if (!p) {
-                        r = bl_err(ctx, EPERM, "%s: entry \"%s\" leaves the image root", what, archive_entry_pathname(e));
+                        r = ctx_fail(ctx, EPERM, "%s: entry \"%s\" leaves the image root", what, archive_entry_pathname(e));
                         break;
                 }
                 char *slash = strrchr(p, '/');
@@ -83,23 +83,23 @@ int layer_apply(struct extract *x, const char *layer)
                 else if (startswith(victim, WH_PREFIX))
                         continue; /* AUFS's own (.wh..wh.plnk): metadata, as Docker skips it */
                 else if (!*victim || strcmp(victim, ".") == 0 || strcmp(victim, "..") == 0)
-                        r = bl_err(ctx, EPERM, "%s: whiteout \"%s\" names no entry of the image", what, archive_entry_pathname(e));
+                        r = ctx_fail(ctx, EPERM, "%s: whiteout \"%s\" names no entry of the image", what, archive_entry_pathname(e));
                 else
                         r = whiteout(x->rootfd, dir, victim);
                 if (r < 0) {
-                        r = bl_err(ctx, r, "%s: whiteout of \"%s\": %s", what, archive_entry_pathname(e), strerror(-r));
+                        r = ctx_fail(ctx, r, "%s: whiteout of \"%s\": %s", what, archive_entry_pathname(e), strerror(-r));
                         break;
                 }
         }
         if (r == 0 && st != ARCHIVE_EOF)
-                r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
+                r = ctx_fail(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
         archive_read_free(a);
         if (r < 0)
                 return r;
 
         /* pass 2: the entries themselves */
         if (!(a = open_layer(layer)))
-                return bl_err(ctx, EBADMSG, "%s: not a tar archive", what);
+                return ctx_fail(ctx, EBADMSG, "%s: not a tar archive", what);
         while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
                 _cleanup_free_ char *p = path_clean(archive_entry_pathname(e));
                 if (!p) {
@@ -113,7 +113,7 @@ int layer_apply(struct extract *x, const char *layer)
                         break;
         }
         if (r == 0 && st != ARCHIVE_EOF)
-                r = bl_err(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
+                r = ctx_fail(ctx, EBADMSG, "%s: %s", what, archive_error_string(a));
         archive_read_free(a);
         return r;
 }
@@ -133,7 +133,7 @@ int layer_write(bl_ctx *ctx, const char *root, const char *out)
         archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
         archive_write_set_format_pax_restricted(w);
         if (archive_write_open_filename(w, out) != ARCHIVE_OK || archive_read_disk_open(disk, root) != ARCHIVE_OK) {
-                r = bl_err(ctx, EIO, "layer %s: %s", out, archive_error_string(w));
+                r = ctx_fail(ctx, EIO, "layer %s: %s", out, archive_error_string(w));
                 goto done;
         }
         size_t rootlen = strlen(root);
@@ -150,7 +150,7 @@ int layer_write(bl_ctx *ctx, const char *root, const char *out)
                 _cleanup_free_ char *relcopy = strdup(rel);
                 archive_entry_set_pathname(e, relcopy);
                 if (archive_write_header(w, e) != ARCHIVE_OK) {
-                        r = bl_err(ctx, EIO, "layer: %s: %s", relcopy, archive_error_string(w));
+                        r = ctx_fail(ctx, EIO, "layer: %s: %s", relcopy, archive_error_string(w));
                         break;
                 }
                 if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
@@ -163,13 +163,13 @@ int layer_write(bl_ctx *ctx, const char *root, const char *out)
         }
         archive_entry_free(e);
         if (r == 0 && st != ARCHIVE_EOF)
-                r = bl_err(ctx, EIO, "layer: %s", archive_error_string(disk));
+                r = ctx_fail(ctx, EIO, "layer: %s", archive_error_string(disk));
 done:
         if (disk)
                 archive_read_free(disk);
         if (w) {
                 if (archive_write_close(w) != ARCHIVE_OK && r == 0)
-                        r = bl_err(ctx, EIO, "layer %s: %s", out, archive_error_string(w));
+                        r = ctx_fail(ctx, EIO, "layer %s: %s", out, archive_error_string(w));
                 archive_write_free(w);
         }
         return r;

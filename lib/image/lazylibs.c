@@ -43,9 +43,9 @@ static const char *const crypto_names[] = { "libcrypto.so.3", "libcrypto.so", NU
 int lazylibs_check(bl_ctx *ctx, const char *what)
 {
         if (!lookup(&lib_archive, archive_names, "archive_read_new"))
-                return bl_err(ctx, ENOENT, "%s: libarchive.so.13 cannot be loaded (Debian package libarchive13): %s", what, dlerror());
+                return ctx_fail(ctx, ENOENT, "%s: libarchive.so.13 cannot be loaded (Debian package libarchive13): %s", what, dlerror());
         if (!lookup(&lib_crypto, crypto_names, "EVP_sha256"))
-                return bl_err(ctx, ENOENT, "%s: libcrypto.so.3 cannot be loaded (Debian package libssl3): %s", what, dlerror());
+                return ctx_fail(ctx, ENOENT, "%s: libcrypto.so.3 cannot be loaded (Debian package libssl3): %s", what, dlerror());
         return 0;
 }
 

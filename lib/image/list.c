@@ -16,7 +16,7 @@ int image_load(bl_ctx *ctx, const char *name, bl_record **ret)
         const char *state = bl_record_get(rec, "state");
         if (state && strcmp(state, "ready") != 0) {
                 bl_record_free(rec);
-                return bl_err(ctx, EBUSY, "image \"%s\": is being created", name);
+                return ctx_fail(ctx, EBUSY, "image \"%s\": is being created", name);
         }
         *ret = rec;
         return 0;
@@ -33,7 +33,7 @@ static void add_allocated(bl_record *rec)
 
 BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_record_list_ bl_record_list *all = NULL, *out = record_list_new();
         int r = manifest_list(ctx, KIND_IMAGES, &all);
         if (r < 0)
@@ -55,7 +55,7 @@ BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
 
 BL_EXPORT int bl_image_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         bl_record *rec = NULL;
         int r = image_load(ctx, name, &rec);
         if (r < 0)
@@ -67,7 +67,7 @@ BL_EXPORT int bl_image_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 
 BL_EXPORT int bl_image_remove(bl_ctx *ctx, const char *name)
 {
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = bl_name_check(ctx, "image", name);
@@ -81,10 +81,10 @@ BL_EXPORT int bl_image_remove(bl_ctx *ctx, const char *name)
          * check removes, never a manifest naming nothing */
         if ((r = manifest_remove(ctx, KIND_IMAGES, name)) < 0)
                 return r;
-        bl_fault("image-remove-manifest");
+        fault_point("image-remove-manifest");
         _cleanup_free_ char *file = image_file(ctx, name);
         if (file && unlink(file) < 0 && errno != ENOENT)
-                bl_log(ctx, BL_LOG_WARNING, "image \"%s\": cannot remove %s: %m", name, file);
-        bl_log(ctx, BL_LOG_INFO, "image \"%s\": removed", name);
+                ctx_log(ctx, BL_LOG_WARNING, "image \"%s\": cannot remove %s: %m", name, file);
+        ctx_log(ctx, BL_LOG_INFO, "image \"%s\": removed", name);
         return 0;
 }

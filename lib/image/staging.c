@@ -33,7 +33,7 @@ static int write_if_missing(bl_ctx *ctx, int rootfd, const char *rel, const char
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
         if (r < 0)
-                return bl_err(ctx, r, "image staging: cannot write /%s: %s", rel, strerror(-r));
+                return ctx_fail(ctx, r, "image staging: cannot write /%s: %s", rel, strerror(-r));
         return 0;
 }
 
@@ -50,13 +50,13 @@ int staging_skeleton(bl_ctx *ctx, const char *dir)
         };
         _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
-                return bl_err(ctx, errno, "image staging: %s: %m", dir);
+                return ctx_fail(ctx, errno, "image staging: %s: %m", dir);
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 if (present(rootfd, dirs[i].path))
                         continue; /* the source's own (maybe a symlink, as usrmerge has) */
                 _cleanup_close_ int fd = mkdir_in_root(rootfd, dirs[i].path, 0755);
                 if (fd < 0)
-                        return bl_err(ctx, fd, "image staging: cannot create /%s: %s", dirs[i].path, strerror(-fd));
+                        return ctx_fail(ctx, fd, "image staging: cannot create /%s: %s", dirs[i].path, strerror(-fd));
                 (void) fchmod(fd, dirs[i].mode);
         }
         int r;
@@ -117,27 +117,27 @@ static bool elf_is_dynamic(const char *path)
 int staging_busybox(bl_ctx *ctx, const char *dir)
 {
         if (access(BUSYBOX, X_OK) < 0)
-                return bl_err(ctx, ENOENT, "image source busybox: %s not found; install the Debian package busybox-static", BUSYBOX);
+                return ctx_fail(ctx, ENOENT, "image source busybox: %s not found; install the Debian package busybox-static", BUSYBOX);
         if (elf_is_dynamic(BUSYBOX))
-                return bl_err(ctx, ENOEXEC, "image source busybox: %s is not statically linked; install the Debian package busybox-static", BUSYBOX);
-        _cleanup_free_ char *bin = bl_asprintf("%s/bin", dir);
-        _cleanup_free_ char *dst = bl_asprintf("%s/bin/busybox", dir);
+                return ctx_fail(ctx, ENOEXEC, "image source busybox: %s is not statically linked; install the Debian package busybox-static", BUSYBOX);
+        _cleanup_free_ char *bin = strdup_printf("%s/bin", dir);
+        _cleanup_free_ char *dst = strdup_printf("%s/bin/busybox", dir);
         if (!bin || !dst)
                 return -ENOMEM;
         mkdir_p(bin, 0755);
         int r = copy_file(BUSYBOX, dst, 0755);
         if (r < 0)
-                return bl_err(ctx, r, "image source busybox: cannot copy %s: %s", BUSYBOX, strerror(-r));
+                return ctx_fail(ctx, r, "image source busybox: cannot copy %s: %s", BUSYBOX, strerror(-r));
 
         char *argv[] = { (char *) BUSYBOX, (char *) "--list-full", NULL };
         _cleanup_free_ char *list = NULL;
-        r = bl_run(ctx, "image source busybox", argv, -1, &list);
+        r = run_argv(ctx, "image source busybox", argv, -1, &list);
         if (r < 0)
                 return r;
         for (char *save = NULL, *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (!*line || strstr(line, "..") || strcmp(line, "bin/busybox") == 0)
                         continue;
-                _cleanup_free_ char *link = bl_asprintf("%s/%s", dir, line);
+                _cleanup_free_ char *link = strdup_printf("%s/%s", dir, line);
                 if (!link)
                         return -ENOMEM;
                 char *slash = strrchr(link, '/');
@@ -145,7 +145,7 @@ int staging_busybox(bl_ctx *ctx, const char *dir)
                 mkdir_p(link, 0755);
                 *slash = '/';
                 if (symlink("/bin/busybox", link) < 0 && errno != EEXIST)
-                        return bl_err(ctx, errno, "image source busybox: cannot link /%s: %m", line);
+                        return ctx_fail(ctx, errno, "image source busybox: cannot link /%s: %m", line);
         }
         return 0;
 }
@@ -154,12 +154,12 @@ int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src)
 {
         struct stat st;
         if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
-                return bl_err(ctx, ENOTDIR, "image source directory \"%s\": not a directory", src);
-        _cleanup_free_ char *from = bl_asprintf("%s/.", src);
+                return ctx_fail(ctx, ENOTDIR, "image source directory \"%s\": not a directory", src);
+        _cleanup_free_ char *from = strdup_printf("%s/.", src);
         if (!from)
                 return -ENOMEM;
         char *argv[] = { (char *) "cp", (char *) "-a", from, (char *) dir, NULL };
-        return bl_run(ctx, "image source directory", argv, -1, NULL);
+        return run_argv(ctx, "image source directory", argv, -1, NULL);
 }
 
 /* A rootfs tarball is applied as a single layer: the same checks keep
@@ -172,10 +172,10 @@ int staging_from_tar(bl_ctx *ctx, const char *dir, const char *tarball, uint64_t
         if (r < 0)
                 return r;
         if (access(tarball, R_OK) < 0)
-                return bl_err(ctx, errno, "%s: %m", what);
+                return ctx_fail(ctx, errno, "%s: %m", what);
         _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
-                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+                return ctx_fail(ctx, errno, "%s: %s: %m", what, dir);
         struct extract x;
         extract_init(&x, ctx, rootfd, size);
         x.what = what;
@@ -205,9 +205,9 @@ static char *host_mirror(void)
 int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const char *include, const char *mirror)
 {
         if (access("/usr/sbin/debootstrap", X_OK) < 0)
-                return bl_err(ctx, ENOENT, "image source debootstrap: /usr/sbin/debootstrap not found; install the Debian package debootstrap");
+                return ctx_fail(ctx, ENOENT, "image source debootstrap: /usr/sbin/debootstrap not found; install the Debian package debootstrap");
         _cleanup_free_ char *m = mirror ? strdup(mirror) : host_mirror();
-        _cleanup_free_ char *inc = include ? bl_asprintf("--include=%s", include) : NULL;
+        _cleanup_free_ char *inc = include ? strdup_printf("--include=%s", include) : NULL;
         if (!m)
                 return -ENOMEM;
         char *argv[8];
@@ -220,7 +220,7 @@ int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const c
         argv[n++] = (char *) dir;
         argv[n++] = m;
         argv[n] = NULL;
-        int r = bl_run(ctx, "image source debootstrap", argv, -1, NULL);
+        int r = run_argv(ctx, "image source debootstrap", argv, -1, NULL);
         return r;
 }
 
@@ -237,15 +237,15 @@ static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char 
                 return r;
         _cleanup_free_ char *dst = path_clean(image_path + strspn(image_path, "/"));
         if (!dst || !*dst)
-                return bl_err(ctx, EINVAL, "%s: destination \"%s\" is not a path inside the image", what, image_path);
+                return ctx_fail(ctx, EINVAL, "%s: destination \"%s\" is not a path inside the image", what, image_path);
         _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
-                return bl_err(ctx, errno, "%s: %s: %m", what, dir);
+                return ctx_fail(ctx, errno, "%s: %s: %m", what, dir);
         /* cp's rule: into an existing folder, under the source's own name */
         _cleanup_close_ int existing = open_in_root(rootfd, dst, O_PATH | O_DIRECTORY, 0);
         if (existing >= 0) {
                 const char *name = strrchr(host, '/') ? strrchr(host, '/') + 1 : host;
-                char *in = bl_asprintf("%s/%s", dst, name);
+                char *in = strdup_printf("%s/%s", dst, name);
                 if (!in)
                         return -ENOMEM;
                 free(dst);
@@ -268,18 +268,18 @@ static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char 
         struct archive_entry *e = archive_entry_new();
         int st = ARCHIVE_FATAL;
         if (!e || archive_read_disk_open(disk, host) != ARCHIVE_OK)
-                r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(disk));
+                r = ctx_fail(ctx, EIO, "%s: %s", what, archive_error_string(disk));
         while (r == 0 && (st = archive_read_next_header2(disk, e)) == ARCHIVE_OK) {
                 archive_read_disk_descend(disk);
                 const char *p = archive_entry_pathname(e);
-                _cleanup_free_ char *target = bl_asprintf("%s%s", dst, strlen(p) > hostlen ? p + hostlen : "");
+                _cleanup_free_ char *target = strdup_printf("%s%s", dst, strlen(p) > hostlen ? p + hostlen : "");
                 if (!target)
                         r = -ENOMEM;
                 else
                         r = extract_entry(&x, disk, e, target);
         }
         if (r == 0 && st != ARCHIVE_EOF)
-                r = bl_err(ctx, EIO, "%s: %s", what, archive_error_string(disk));
+                r = ctx_fail(ctx, EIO, "%s: %s", what, archive_error_string(disk));
         if (e)
                 archive_entry_free(e);
         archive_read_free(disk);
@@ -289,21 +289,21 @@ static int copy_into(bl_ctx *ctx, const char *dir, const char *host, const char 
 int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path)
 {
         if (access(host, F_OK) < 0)
-                return bl_err(ctx, errno, "image copy \"%s\": %m", host);
+                return ctx_fail(ctx, errno, "image copy \"%s\": %m", host);
         return copy_into(ctx, dir, host, image_path, false);
 }
 
 int staging_add_program(bl_ctx *ctx, const char *dir, const char *program)
 {
         if (program[0] != '/' || access(program, X_OK) < 0)
-                return bl_err(ctx, ENOENT, "image program \"%s\": not an executable absolute path", program);
+                return ctx_fail(ctx, ENOENT, "image program \"%s\": not an executable absolute path", program);
         int r = copy_into(ctx, dir, program, program, true);
         if (r < 0 || !elf_is_dynamic(program))
                 return r;
         /* ldd lists the libraries with their resolved paths and the loader */
         char *argv[] = { (char *) "ldd", (char *) program, NULL };
         _cleanup_free_ char *out = NULL;
-        r = bl_run(ctx, "image program libraries", argv, -1, &out);
+        r = run_argv(ctx, "image program libraries", argv, -1, &out);
         if (r < 0)
                 return r;
         for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {

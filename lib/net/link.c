@@ -99,12 +99,12 @@ int net_link_query(bl_ctx *ctx, const char *name, bool *ret_up, int *ret_mtu, bo
         _cleanup_link_ struct rtnl_link *l = NULL;
         int r = open_sock(&s);
         if (r < 0)
-                return bl_err(ctx, r, "netlink: %s", strerror(-r));
+                return ctx_fail(ctx, r, "netlink: %s", strerror(-r));
         r = get_link(s, name, &l);
         if (r == -ENODEV)
                 return 0;
         if (r < 0)
-                return bl_err(ctx, r, "link \"%s\": %s", name, strerror(-r));
+                return ctx_fail(ctx, r, "link \"%s\": %s", name, strerror(-r));
         if (ret_up)
                 *ret_up = rtnl_link_get_flags(l) & IFF_UP;
         if (ret_mtu)
@@ -122,7 +122,7 @@ int net_bridge_ensure(bl_ctx *ctx, const char *name, uint32_t addr, int prefix)
         _cleanup_link_ struct rtnl_link *l = NULL;
         int r = open_sock(&s);
         if (r < 0)
-                return bl_err(ctx, r, "bridge \"%s\": netlink: %s", name, strerror(-r));
+                return ctx_fail(ctx, r, "bridge \"%s\": netlink: %s", name, strerror(-r));
         r = get_link(s, name, &l);
         if (r == -ENODEV) {
                 _cleanup_link_ struct rtnl_link *nb = rtnl_link_alloc();
@@ -131,19 +131,19 @@ int net_bridge_ensure(bl_ctx *ctx, const char *name, uint32_t addr, int prefix)
                 rtnl_link_set_name(nb, name);
                 if ((r = rtnl_link_set_type(nb, "bridge")) < 0 ||
                     (r = rtnl_link_add(s, nb, NLM_F_CREATE | NLM_F_EXCL)) < 0)
-                        return bl_err(ctx, nl_to_errno(r), "bridge \"%s\": cannot create: %s", name, nl_geterror(r));
+                        return ctx_fail(ctx, nl_to_errno(r), "bridge \"%s\": cannot create: %s", name, nl_geterror(r));
                 r = get_link(s, name, &l);
         } else if (r == 0) {
                 const char *t = rtnl_link_get_type(l);
                 if (!t || strcmp(t, "bridge") != 0)
-                        return bl_err(ctx, EEXIST, "bridge \"%s\": a link of that name exists and is not a bridge", name);
+                        return ctx_fail(ctx, EEXIST, "bridge \"%s\": a link of that name exists and is not a bridge", name);
         }
         if (r < 0)
-                return bl_err(ctx, r, "bridge \"%s\": %s", name, strerror(-r));
+                return ctx_fail(ctx, r, "bridge \"%s\": %s", name, strerror(-r));
         if ((r = add_address(s, rtnl_link_get_ifindex(l), addr, prefix)) < 0)
-                return bl_err(ctx, r, "bridge \"%s\": cannot add its address: %s", name, strerror(-r));
+                return ctx_fail(ctx, r, "bridge \"%s\": cannot add its address: %s", name, strerror(-r));
         if ((r = set_up(s, l, true, 0)) < 0)
-                return bl_err(ctx, r, "bridge \"%s\": cannot bring it up: %s", name, strerror(-r));
+                return ctx_fail(ctx, r, "bridge \"%s\": cannot bring it up: %s", name, strerror(-r));
         return 0;
 }
 
@@ -156,7 +156,7 @@ int net_link_set_up(bl_ctx *ctx, const char *name, bool up)
                 r = get_link(s, name, &l);
         if (r == 0)
                 r = set_up(s, l, up, 0);
-        return r < 0 ? bl_err(ctx, r, "link \"%s\": cannot set %s: %s", name, up ? "up" : "down", strerror(-r)) : 0;
+        return r < 0 ? ctx_fail(ctx, r, "link \"%s\": cannot set %s: %s", name, up ? "up" : "down", strerror(-r)) : 0;
 }
 
 int net_link_delete(bl_ctx *ctx, const char *name)
@@ -170,7 +170,7 @@ int net_link_delete(bl_ctx *ctx, const char *name)
                 return 0;
         if (r == 0)
                 r = nl_to_errno(rtnl_link_delete(s, l));
-        return r < 0 && r != -ENODEV ? bl_err(ctx, r, "link \"%s\": cannot delete: %s", name, strerror(-r)) : 0;
+        return r < 0 && r != -ENODEV ? ctx_fail(ctx, r, "link \"%s\": cannot delete: %s", name, strerror(-r)) : 0;
 }
 
 int net_link_attach(bl_ctx *ctx, const char *name, const char *bridge, bool *ret_changed)
@@ -184,7 +184,7 @@ int net_link_attach(bl_ctx *ctx, const char *name, const char *bridge, bool *ret
                 if ((r = nl_to_errno(rtnl_link_enslave(s, br, l))) == 0)
                         *ret_changed = true;
         }
-        return r < 0 ? bl_err(ctx, r, "link \"%s\": cannot attach to bridge \"%s\": %s", name, bridge, strerror(-r)) : 0;
+        return r < 0 ? ctx_fail(ctx, r, "link \"%s\": cannot attach to bridge \"%s\": %s", name, bridge, strerror(-r)) : 0;
 }
 
 int net_bridge_delete(bl_ctx *ctx, const char *name)
@@ -212,12 +212,12 @@ int net_veth_create(bl_ctx *ctx, const char *host_name, const char *peer_name, p
         _cleanup_link_ struct rtnl_link *br = NULL, *host = NULL;
         int r = open_sock(&s);
         if (r < 0)
-                return bl_err(ctx, r, "veth \"%s\": netlink: %s", host_name, strerror(-r));
+                return ctx_fail(ctx, r, "veth \"%s\": netlink: %s", host_name, strerror(-r));
         if ((r = get_link(s, bridge, &br)) < 0)
-                return bl_err(ctx, r, "bridge \"%s\": %s", bridge, strerror(-r));
+                return ctx_fail(ctx, r, "bridge \"%s\": %s", bridge, strerror(-r));
         r = rtnl_link_veth_add(s, host_name, peer_name, pid);
         if (r < 0)
-                return bl_err(ctx, nl_to_errno(r), "veth \"%s\": cannot create: %s", host_name, nl_geterror(r));
+                return ctx_fail(ctx, nl_to_errno(r), "veth \"%s\": cannot create: %s", host_name, nl_geterror(r));
         if ((r = get_link(s, host_name, &host)) < 0)
                 goto fail;
         if ((r = nl_to_errno(rtnl_link_enslave(s, br, host))) < 0)
@@ -227,7 +227,7 @@ int net_veth_create(bl_ctx *ctx, const char *host_name, const char *peer_name, p
         return 0;
 fail:
         net_link_delete(ctx, host_name);
-        return bl_err(ctx, r, "veth \"%s\": cannot attach to bridge \"%s\": %s", host_name, bridge, strerror(-r));
+        return ctx_fail(ctx, r, "veth \"%s\": cannot attach to bridge \"%s\": %s", host_name, bridge, strerror(-r));
 }
 
 int net_configure_inside(const struct net_if *ifs, size_t n, char *err, size_t errlen)

@@ -94,7 +94,7 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
                 close(init_fd);
-                return bl_err(ctx, errno, "socketpair: %m");
+                return ctx_fail(ctx, errno, "socketpair: %m");
         }
         pid_t pid = fork();
         if (pid < 0) {
@@ -102,7 +102,7 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
                 close(p[0]);
                 close(p[1]);
                 close(init_fd);
-                return bl_err(ctx, e, "fork: %s", strerror(e));
+                return ctx_fail(ctx, e, "fork: %s", strerror(e));
         }
         if (pid == 0)
                 exec_child(spec, p[1], init_fd);
@@ -117,7 +117,7 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
                         master = -1;
                         close(p[0]);
                         waitpid(pid, NULL, 0);
-                        return bl_err(ctx, EIO, "cannot allocate a terminal in the container");
+                        return ctx_fail(ctx, EIO, "cannot allocate a terminal in the container");
                 }
         }
         r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, &code);

@@ -62,27 +62,27 @@ int init_memfd(bl_ctx *ctx, int *ret_fd)
 {
         char path[4096];
         if (init_path(path, sizeof(path)) < 0)
-                return bl_err(ctx, ENOENT, "baleine-init not found (looked in %s and beside the running program): "
+                return ctx_fail(ctx, ENOENT, "baleine-init not found (looked in %s and beside the running program): "
                               "reinstall baleine", BL_INIT_PATH);
         _cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
         if (in < 0)
-                return bl_err(ctx, errno, "%s: %m", path);
+                return ctx_fail(ctx, errno, "%s: %m", path);
         _cleanup_close_ int fd = memfd_create("baleine-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
         if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
                 fd = memfd_create("baleine-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
-                return bl_err(ctx, errno, "cannot create a memfd for baleine-init: %m");
+                return ctx_fail(ctx, errno, "cannot create a memfd for baleine-init: %m");
         int r = copy_all(in, fd);
         if (r < 0)
-                return bl_err(ctx, -r, "cannot copy %s: %s", path, strerror(-r));
+                return ctx_fail(ctx, -r, "cannot copy %s: %s", path, strerror(-r));
         /* execute-only: a process that executes it without its effective
          * capabilities cannot read it, so the kernel makes it non-dumpable
          * from the exec on (see program_exec_sealed) */
         if (fchmod(fd, 0111) < 0)
-                return bl_err(ctx, errno, "cannot make the baleine-init memfd execute-only: %m");
+                return ctx_fail(ctx, errno, "cannot make the baleine-init memfd execute-only: %m");
         int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
         if (fcntl(fd, F_ADD_SEALS, seals | F_SEAL_EXEC) < 0 && (errno != EINVAL || fcntl(fd, F_ADD_SEALS, seals) < 0))
-                return bl_err(ctx, errno, "cannot seal the baleine-init memfd: %m");
+                return ctx_fail(ctx, errno, "cannot seal the baleine-init memfd: %m");
         *ret_fd = steal_fd(&fd);
         return 0;
 }

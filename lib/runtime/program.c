@@ -41,7 +41,7 @@ static int resolve_user(struct run_security *sec, char *err, size_t errlen)
                 *group++ = 0;
         unsigned uid, gid;
         uint64_t v;
-        if (bl_parse_u64(user, &v) == 0) {
+        if (parse_u64(user, &v) == 0) {
                 uid = (unsigned) v;
                 gid = uid;
         } else if (lookup_id("/etc/passwd", user, &uid, &gid) < 0) {
@@ -49,7 +49,7 @@ static int resolve_user(struct run_security *sec, char *err, size_t errlen)
                 return -ENOENT;
         }
         if (group) {
-                if (bl_parse_u64(group, &v) == 0)
+                if (parse_u64(group, &v) == 0)
                         gid = (unsigned) v;
                 else if (lookup_id("/etc/group", group, &gid, NULL) < 0) {
                         snprintf(err, errlen, "group \"%s\" not found in the image's /etc/group", group);

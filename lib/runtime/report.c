@@ -24,15 +24,15 @@ int report_read(bl_ctx *ctx, int fd, int timeout_ms, int *ret_exit_code)
         while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
                 ;
         if (n == 0)
-                return bl_err(ctx, ETIMEDOUT, "did not start within %d s", timeout_ms / 1000);
+                return ctx_fail(ctx, ETIMEDOUT, "did not start within %d s", timeout_ms / 1000);
         struct report rep;
         ssize_t k = read(fd, &rep, sizeof(rep));
         if (k == 0)
                 return 0; /* closed on exec: the program runs */
         if (k != (ssize_t) sizeof(rep))
-                return bl_err(ctx, EIO, "its init died while starting");
+                return ctx_fail(ctx, EIO, "its init died while starting");
         rep.msg[sizeof(rep.msg) - 1] = 0;
         if (ret_exit_code)
                 *ret_exit_code = rep.exit_code;
-        return bl_err(ctx, rep.err ? rep.err : EIO, "%s", rep.msg);
+        return ctx_fail(ctx, rep.err ? rep.err : EIO, "%s", rep.msg);
 }

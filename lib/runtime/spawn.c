@@ -120,12 +120,12 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
 {
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return bl_err(ctx, errno, "container \"%s\": socketpair: %m", spec->name);
+                return ctx_fail(ctx, errno, "container \"%s\": socketpair: %m", spec->name);
         int pidfd = -1, init_fd = -1, r = init_memfd(ctx, &init_fd);
         if (r < 0) {
                 close(sv[0]);
                 close(sv[1]);
-                return bl_err_wrap(ctx, r, "container \"%s\"", spec->name);
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", spec->name);
         }
         struct clone_args args = {
                 .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
@@ -139,7 +139,7 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
                 close(sv[0]);
                 close(sv[1]);
                 close(init_fd);
-                return bl_err(ctx, e, "container \"%s\": cannot create namespaces: %s", spec->name, strerror(e));
+                return ctx_fail(ctx, e, "container \"%s\": cannot create namespaces: %s", spec->name, strerror(e));
         }
         if (pid == 0) {
                 close(sv[0]);
@@ -163,7 +163,7 @@ int runtime_release(bl_ctx *ctx, const struct run_spec *spec, struct run_child *
                         return r;
         }
         if (send_fd(child->sync_fd, 'g', root_fd) < 0)
-                return bl_err(ctx, errno ? errno : EPIPE, "its first process died before it could start");
+                return ctx_fail(ctx, errno ? errno : EPIPE, "its first process died before it could start");
         r = report_read(ctx, child->sync_fd, RELEASE_TIMEOUT_MS, ret_exit_code);
         close(child->sync_fd);
         child->sync_fd = -1;

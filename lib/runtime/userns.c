@@ -16,7 +16,7 @@ int userns_map(bl_ctx *ctx, pid_t pid, uid_t start, uint32_t count)
                 snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, files[i]);
                 int r = write_string(path, line);
                 if (r < 0)
-                        return bl_err(ctx, r, "user namespace: cannot write %s (\"0 %u %u\"): %s", files[i], (unsigned) start, count,
+                        return ctx_fail(ctx, r, "user namespace: cannot write %s (\"0 %u %u\"): %s", files[i], (unsigned) start, count,
                                       strerror(-r));
         }
         return 0;
@@ -29,18 +29,18 @@ int userns_idmapped_mount(bl_ctx *ctx, const char *dev, pid_t pid, int *ret_fd)
         _cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
         _cleanup_close_ int fs = (int) syscall(SYS_fsopen, "ext4", FSOPEN_CLOEXEC);
         if (ns < 0 || fs < 0)
-                return bl_err(ctx, errno, "user namespace: %s: %m", ns < 0 ? path : "fsopen ext4");
+                return ctx_fail(ctx, errno, "user namespace: %s: %m", ns < 0 ? path : "fsopen ext4");
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", dev, 0) < 0 ||
             syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return bl_err(ctx, errno, "user namespace: cannot mount %s: %m", dev);
+                return ctx_fail(ctx, errno, "user namespace: cannot mount %s: %m", dev);
         int mnt = (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
         if (mnt < 0)
-                return bl_err(ctx, errno, "user namespace: fsmount %s: %m", dev);
+                return ctx_fail(ctx, errno, "user namespace: fsmount %s: %m", dev);
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) ns };
         if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
                 int e = errno;
                 close(mnt);
-                return bl_err(ctx, e, "user namespace: the kernel cannot idmap an ext4 mount: %s", strerror(e));
+                return ctx_fail(ctx, e, "user namespace: the kernel cannot idmap an ext4 mount: %s", strerror(e));
         }
         *ret_fd = mnt;
         return 0;

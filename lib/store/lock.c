@@ -14,13 +14,13 @@ int store_lock(bl_ctx *ctx, int *ret_fd)
                 return -ENOMEM;
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0)
-                return bl_err(ctx, errno, "state root \"%s\": cannot open lock: %m", ctx->root);
+                return ctx_fail(ctx, errno, "state root \"%s\": cannot open lock: %m", ctx->root);
         while (flock(fd, LOCK_EX) < 0) {
                 if (errno == EINTR)
                         continue;
                 int e = errno;
                 close(fd);
-                return bl_err(ctx, e, "state root \"%s\": cannot lock: %s", ctx->root, strerror(e));
+                return ctx_fail(ctx, e, "state root \"%s\": cannot lock: %s", ctx->root, strerror(e));
         }
         *ret_fd = fd;
         return 0;

@@ -24,7 +24,7 @@ char *store_path(bl_ctx *ctx, const char *fmt, ...)
         va_end(ap);
         if (r < 0)
                 return NULL;
-        p = bl_asprintf("%s/%s", ctx->root, tail);
+        p = strdup_printf("%s/%s", ctx->root, tail);
         free(tail);
         return p;
 }
@@ -76,7 +76,7 @@ static bool store_unreserve(bl_ctx *ctx)
         _cleanup_free_ char *p = store_path(ctx, "reserve");
         if (!p || unlink(p) < 0)
                 return false;
-        bl_log(ctx, BL_LOG_WARNING, "state root \"%s\": full; its reserve was used to record the state: free some space", ctx->root);
+        ctx_log(ctx, BL_LOG_WARNING, "state root \"%s\": full; its reserve was used to record the state: free some space", ctx->root);
         return true;
 }
 
@@ -94,7 +94,7 @@ int store_init(bl_ctx *ctx)
                         return -ENOMEM;
                 int r = mkdir_p(p, 0700);
                 if (r < 0)
-                        return bl_err(ctx, r, "state root \"%s\": cannot create %s: %s", ctx->root, dirs[i], strerror(-r));
+                        return ctx_fail(ctx, r, "state root \"%s\": cannot create %s: %s", ctx->root, dirs[i], strerror(-r));
         }
         /* searchable, not readable: the root of a user namespace (an
          * unprivileged host id) reaches its own mount point and hosts file */
@@ -190,16 +190,16 @@ int manifest_load(bl_ctx *ctx, const char *kind, const char *name, bl_record **r
                 return -ENOMEM;
         int r = read_file(path, &text, NULL);
         if (r == -ENOENT)
-                return bl_err(ctx, ENOENT, "%s \"%s\": no such %s", kind_noun(kind), name, kind_noun(kind));
+                return ctx_fail(ctx, ENOENT, "%s \"%s\": no such %s", kind_noun(kind), name, kind_noun(kind));
         if (r < 0)
-                return bl_err(ctx, r, "%s \"%s\": cannot read %s: %s", kind_noun(kind), name, path, strerror(-r));
+                return ctx_fail(ctx, r, "%s \"%s\": cannot read %s: %s", kind_noun(kind), name, path, strerror(-r));
         bl_record *rec;
         r = manifest_parse(text, &rec);
         if (r < 0)
-                return bl_err(ctx, r, "%s \"%s\": corrupt manifest %s", kind_noun(kind), name, path);
+                return ctx_fail(ctx, r, "%s \"%s\": corrupt manifest %s", kind_noun(kind), name, path);
         const char *n = bl_record_get(rec, "name");
         if (strcmp(n, name) != 0) {
-                r = bl_err(ctx, EBADMSG, "%s \"%s\": manifest %s names \"%s\"", kind_noun(kind), name, path, n);
+                r = ctx_fail(ctx, EBADMSG, "%s \"%s\": manifest %s names \"%s\"", kind_noun(kind), name, path, n);
                 bl_record_free(rec);
                 return r;
         }
@@ -215,12 +215,12 @@ int manifest_save(bl_ctx *ctx, const char *kind, const char *name, const bl_reco
                 return -ENOMEM;
         int r = manifest_format(rec, &text);
         if (r < 0)
-                return bl_err(ctx, r, "%s \"%s\": a value contains a newline", kind_noun(kind), name);
+                return ctx_fail(ctx, r, "%s \"%s\": a value contains a newline", kind_noun(kind), name);
         r = write_file_atomic(path, text, strlen(text), 0644);
         if ((r == -ENOSPC || r == -EDQUOT) && store_unreserve(ctx))
                 r = write_file_atomic(path, text, strlen(text), 0644);
         if (r < 0)
-                return bl_err(ctx, r, "%s \"%s\": cannot write %s: %s", kind_noun(kind), name, path, strerror(-r));
+                return ctx_fail(ctx, r, "%s \"%s\": cannot write %s: %s", kind_noun(kind), name, path, strerror(-r));
         return 0;
 }
 
@@ -230,7 +230,7 @@ int manifest_remove(bl_ctx *ctx, const char *kind, const char *name)
         if (!path)
                 return -ENOMEM;
         if (unlink(path) < 0 && errno != ENOENT)
-                return bl_err(ctx, errno, "%s \"%s\": cannot remove %s: %m", kind_noun(kind), name, path);
+                return ctx_fail(ctx, errno, "%s \"%s\": cannot remove %s: %m", kind_noun(kind), name, path);
         return 0;
 }
 
@@ -252,7 +252,7 @@ int manifest_list(bl_ctx *ctx, const char *kind, bl_record_list **ret)
                         *ret = steal_ptr(&list);
                         return 0;
                 }
-                return bl_err(ctx, errno, "state root \"%s\": cannot read %s: %m", ctx->root, dir);
+                return ctx_fail(ctx, errno, "state root \"%s\": cannot read %s: %m", ctx->root, dir);
         }
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -269,7 +269,7 @@ int manifest_list(bl_ctx *ctx, const char *kind, bl_record_list **ret)
                 int r = manifest_load(ctx, kind, name, &rec);
                 if (r < 0) {
                         /* skipped, never fatal: one bad file must not hide the others */
-                        bl_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
+                        ctx_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
                         memcpy(ctx->errmsg, saved, sizeof(saved));
                         continue;
                 }

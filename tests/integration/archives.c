@@ -106,7 +106,7 @@ void docker_archive_write(const char *out, const char *layer, const struct tar_e
 {
         char d[72];
         ck_assert_int_eq(digest_uncompressed(layer, d), 0);
-        char *cfg = bl_asprintf("{\"config\":{\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", d);
+        char *cfg = strdup_printf("{\"config\":{\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", d);
         struct tar_ent e[8] = {
                 { 'f', "c.json", cfg, 0, NULL },
                 { 'F', "l/layer.tar", layer, 0, NULL },

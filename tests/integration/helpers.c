@@ -150,12 +150,12 @@ char *container_cgroup_dir(const char *name, const char *controller)
                 *path++ = 0;
                 const char *ctls = c + 1;
                 if (v2 && !*ctls)
-                        dir = bl_asprintf("/sys/fs/cgroup%s", path);
+                        dir = strdup_printf("/sys/fs/cgroup%s", path);
                 else if (!v2 && *ctls) {
                         char *copy = strdup(ctls);
                         for (char *sv = NULL, *w = strtok_r(copy, ",", &sv); w && !dir; w = strtok_r(NULL, ",", &sv))
                                 if (strcmp(w, controller) == 0)
-                                        dir = bl_asprintf("/sys/fs/cgroup/%s%s", ctls, path);
+                                        dir = strdup_printf("/sys/fs/cgroup/%s%s", ctls, path);
                         free(copy);
                 }
         }

@@ -17,13 +17,13 @@
 
 static char *path_in_root(const char *name)
 {
-        return bl_asprintf("%s/%s", root, name);
+        return strdup_printf("%s/%s", root, name);
 }
 
 /* A host file the attack aims at: known content, mode and link count. */
 static char *victim_file(const char *tag)
 {
-        char *p = bl_asprintf("/tmp/blt-victim-%s-%d", tag, (int) getpid());
+        char *p = strdup_printf("/tmp/blt-victim-%s-%d", tag, (int) getpid());
         unlink(p);
         ck_assert_int_eq(write_file_atomic(p, "original\n", 9, 0644), 0);
         ck_assert_int_eq(chmod(p, 0644), 0);
@@ -47,8 +47,8 @@ static void assert_victim_intact(char *p)
 /* An empty host folder the attack aims at. */
 static char *victim_dir(const char *tag)
 {
-        char *p = bl_asprintf("/tmp/blt-victim-%s-%d", tag, (int) getpid());
-        char *cmd = bl_asprintf("rm -rf %s", p);
+        char *p = strdup_printf("/tmp/blt-victim-%s-%d", tag, (int) getpid());
+        char *cmd = strdup_printf("rm -rf %s", p);
         ck_assert_int_eq(system(cmd), 0);
         free(cmd);
         ck_assert_int_eq(mkdir(p, 0755), 0);
@@ -67,7 +67,7 @@ static void assert_dir_intact(char *p)
         while ((de = readdir(d)))
                 ck_assert_msg(!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."), "%s/%s was written on the host", p, de->d_name);
         closedir(d);
-        char *cmd = bl_asprintf("rm -rf %s", p);
+        char *cmd = strdup_printf("rm -rf %s", p);
         ck_assert_int_eq(system(cmd), 0);
         free(cmd);
         free(p);
@@ -87,7 +87,7 @@ static void settle(int r, const char *image)
         }
         bl_record *rec;
         ck_assert_int_eq(bl_image_inspect(ctx, image, &rec), -ENOENT);
-        char *cmd = bl_asprintf("test -z \"$(ls -A %s/tmp)\"", root);
+        char *cmd = strdup_printf("test -z \"$(ls -A %s/tmp)\"", root);
         ck_assert_msg(system(cmd) == 0, "leftovers in %s/tmp", root);
         free(cmd);
 }
@@ -363,9 +363,9 @@ START_TEST(test_links_out)
 {
         char *victim = victim_file("hl");
         char *dir = victim_dir("chain");
-        char *inside = bl_asprintf("s/%s", strrchr(victim, '/') + 1);
-        char *up = bl_asprintf("real/up%s", dir);
-        char *upfile = bl_asprintf("%s/blt-up", up);
+        char *inside = strdup_printf("s/%s", strrchr(victim, '/') + 1);
+        char *up = strdup_printf("real/up%s", dir);
+        char *upfile = strdup_printf("%s/blt-up", up);
         const struct tar_ent e[] = {
                 { 'h', "abs-link", victim, 0, NULL },
                 { 'l', "s", "/tmp", 0, NULL },
@@ -427,7 +427,7 @@ static void start_bridged(const char *name, bool userns, const char *victim)
 
 START_TEST(test_hosts_symlink_at_start)
 {
-        char *victim = bl_asprintf("/tmp/blt-victim-hosts-%d", (int) getpid());
+        char *victim = strdup_printf("/tmp/blt-victim-hosts-%d", (int) getpid());
         unlink(victim);
         const struct tar_ent e[] = {
                 { 'd', "bin", NULL, 0, NULL }, { 'F', "bin/busybox", "/bin/busybox", 0755, NULL }, { 'l', "bin/sh", "busybox", 0, NULL },

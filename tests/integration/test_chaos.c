@@ -137,11 +137,11 @@ static int assert_invariants(bool healed, int round)
                 if (n <= sl || strcmp(de->d_name + n - sl, suffix) != 0)
                         continue;
                 char *name = strndup(de->d_name, n - sl);
-                char *procs_path = bl_asprintf("/sys/fs/cgroup/pids/baleine/%s/cgroup.procs", de->d_name), *procs = NULL;
+                char *procs_path = strdup_printf("/sys/fs/cgroup/pids/baleine/%s/cgroup.procs", de->d_name), *procs = NULL;
                 ck_assert_int_eq(read_file(procs_path, &procs, NULL), 0);
                 if (*procs) {
                         live++;
-                        char *disk = bl_asprintf("%s/containers/%s/rootfs.img", root, name);
+                        char *disk = strdup_printf("%s/containers/%s/rootfs.img", root, name);
                         ck_assert_msg(path_exists(disk), "round %d: %s runs but its disk is gone", round, name);
                         free(disk);
                         ck_assert_msg(inits_in(procs) <= 1, "round %d: %s: two inits in one cgroup", round, name);
@@ -152,7 +152,7 @@ static int assert_invariants(bool healed, int round)
                         ck_assert_msg(m, "round %d: %s runs (cgroup populated) without a manifest", round, name);
                         if (healed && inits_in(procs) == 1 && strcmp(bl_record_get(m, "state"), "running") != 0) {
                                 /* what check did to it, for the failure's message */
-                                char *cmd = bl_asprintf("grep ' %s' %s/check.log | tail -n 8 >&2; cat %s/containers/%s/manifest.copy >&2", name, root,
+                                char *cmd = strdup_printf("grep ' %s' %s/check.log | tail -n 8 >&2; cat %s/containers/%s/manifest.copy >&2", name, root,
                                                         root, name);
                                 if (system(cmd) < 0)
                                         perror("system");

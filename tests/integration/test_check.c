@@ -42,7 +42,7 @@ static void assert_consistent(void)
                 const bl_record *c = bl_record_list_get(list, i);
                 const char *st = bl_record_get(c, "state");
                 ck_assert_str_ne(st, "creating");
-                char *disk = bl_asprintf("%s/containers/%s/rootfs.img", root, bl_record_get(c, "name"));
+                char *disk = strdup_printf("%s/containers/%s/rootfs.img", root, bl_record_get(c, "name"));
                 ck_assert_msg(path_exists(disk), "container %s has no disk", bl_record_get(c, "name"));
                 free(disk);
         }
@@ -152,7 +152,7 @@ START_TEST(test_leaked_host_mount)
 {
         /* a mount under the root in the host's namespace (as a crash of an
          * export could leave): check detaches it */
-        char *dir = bl_asprintf("%s/tmp/export-leak", root), *cmd = bl_asprintf("mount -t tmpfs blt-leak %s", dir);
+        char *dir = strdup_printf("%s/tmp/export-leak", root), *cmd = strdup_printf("mount -t tmpfs blt-leak %s", dir);
         ck_assert_int_eq(mkdir_p(dir, 0700), 0);
         ck_assert_int_eq(system(cmd), 0);
         ck_assert_uint_eq(check_actions("detach-mount", dir), 1);

@@ -208,7 +208,7 @@ END_TEST
  * preloaded into it that attacks. */
 static void make_selfexe_image(void)
 {
-        char *script = bl_asprintf("%s/selfexe", root);
+        char *script = strdup_printf("%s/selfexe", root);
         FILE *sf = fopen(script, "we");
         ck_assert_ptr_nonnull(sf);
         fputs("#!/proc/self/exe\n", sf);
@@ -219,7 +219,7 @@ static void make_selfexe_image(void)
         ck_assert_int_eq(bl_image_config_add_copy(ic, probe_path(), "/bin/blt-probe"), 0);
         ck_assert_int_eq(bl_image_config_add_copy(ic, env_path("BLT_EVIL"), "/lib/blt-evil.so"), 0);
         ck_assert_int_eq(bl_image_config_add_copy(ic, script, "/bin/selfexe"), 0);
-        char *cmd = bl_asprintf("ldd %s", env_path("BLT_BALEINE"));
+        char *cmd = strdup_printf("ldd %s", env_path("BLT_BALEINE"));
         FILE *f = popen(cmd, "r");
         ck_assert_ptr_nonnull(f);
         char line[1024];
@@ -240,7 +240,7 @@ static void make_selfexe_image(void)
                 }
                 ck_assert_int_eq(bl_image_config_add_copy(ic, real, dst), 0);
                 /* and where LD_LIBRARY_PATH finds it, whatever its RUNPATH */
-                char *lib = bl_asprintf("/lib/blt/%s", strrchr(dst, '/') + 1);
+                char *lib = strdup_printf("/lib/blt/%s", strrchr(dst, '/') + 1);
                 ck_assert_int_eq(bl_image_config_add_copy(ic, real, lib), 0);
                 free(lib);
                 libs++;

@@ -95,12 +95,12 @@ static void write_archive(const char *out, const struct member *m, size_t n)
 
 static char *tmpfile_in_root(const char *name)
 {
-        return bl_asprintf("%s/%s", root, name);
+        return strdup_printf("%s/%s", root, name);
 }
 
 static char *config_json(const char *d1, const char *d2)
 {
-        return bl_asprintf("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\",\"GREETING=hi\"],"
+        return strdup_printf("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\",\"GREETING=hi\"],"
                            "\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo $GREETING from $(pwd)\"],\"WorkingDir\":\"/work\","
                            "\"ExposedPorts\":{\"80/tcp\":{}},\"Labels\":{\"made.by\":\"blt\"}},"
                            "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]}}", d1, d2);
@@ -125,9 +125,9 @@ static char *make_docker_archive(const char *file, bool tamper, bool two_images)
         digest_buffer(cfg, strlen(cfg), dc);
         char cname[80];
         snprintf(cname, sizeof(cname), "%s.json", dc + 7);
-        char *man = two_images ? bl_asprintf("[{\"Config\":\"%s\",\"RepoTags\":[\"blt/a:1\"],\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\"]},"
+        char *man = two_images ? strdup_printf("[{\"Config\":\"%s\",\"RepoTags\":[\"blt/a:1\"],\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\"]},"
                                              "{\"Config\":\"%s\",\"RepoTags\":[\"blt/b:2\"],\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\"]}]", cname, cname)
-                               : bl_asprintf("[{\"Config\":\"%s\",\"RepoTags\":[\"blt/web:1\"],\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\"]}]", cname);
+                               : strdup_printf("[{\"Config\":\"%s\",\"RepoTags\":[\"blt/web:1\"],\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\"]}]", cname);
         struct member m[] = {
                 { cname, NULL, cfg }, { "l1/layer.tar", l1, NULL }, { "l2/layer.tar", l2, NULL }, { "manifest.json", NULL, man },
         };
@@ -153,7 +153,7 @@ static void assert_no_image(const char *name)
 {
         bl_record *rec;
         ck_assert_int_eq(bl_image_inspect(ctx, name, &rec), -ENOENT);
-        char *cmd = bl_asprintf("test -z \"$(ls -A %s/tmp)\"", root);
+        char *cmd = strdup_printf("test -z \"$(ls -A %s/tmp)\"", root);
         ck_assert_msg(system(cmd) == 0, "leftovers in %s/tmp", root);
         free(cmd);
 }
@@ -216,12 +216,12 @@ START_TEST(test_oci_layout_and_archive)
         digest_file(l2, b2);
         char *cfg = config_json(d1, d2);
         digest_buffer(cfg, strlen(cfg), dc);
-        char *man = bl_asprintf("{\"schemaVersion\":2,\"config\":{\"digest\":\"%s\",\"size\":%zu},\"layers\":["
+        char *man = strdup_printf("{\"schemaVersion\":2,\"config\":{\"digest\":\"%s\",\"size\":%zu},\"layers\":["
                                 "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"%s\"},"
                                 "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\"}]}",
                                 dc, strlen(cfg), b1, b2);
         digest_buffer(man, strlen(man), dm);
-        char *index = bl_asprintf("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"%s\",\"annotations\":"
+        char *index = strdup_printf("{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"%s\",\"annotations\":"
                                   "{\"org.opencontainers.image.ref.name\":\"blt/oci:3\"}}]}", dm);
         char n1[100], n2[100], nc[100], nm[100];
         snprintf(n1, sizeof(n1), "blobs/sha256/%s", b1 + 7);
@@ -236,14 +236,14 @@ START_TEST(test_oci_layout_and_archive)
         write_archive(arch, m, ARRAY_SIZE(m));
         ck_assert_msg(import("ociarch", arch, NULL) == 0, "%s", bl_ctx_errmsg(ctx));
         /* the same as a layout folder */
-        char *dir = tmpfile_in_root("layout"), *cmd = bl_asprintf("mkdir %s && tar -C %s -xf %s", dir, dir, arch);
+        char *dir = tmpfile_in_root("layout"), *cmd = strdup_printf("mkdir %s && tar -C %s -xf %s", dir, dir, arch);
         ck_assert_int_eq(system(cmd), 0);
         ck_assert_msg(import("ocidir", dir, "oci:3") == 0, "%s", bl_ctx_errmsg(ctx));
         char *out = run_in("ocidir", "bltoci", NULL);
         ck_assert_str_eq(out, "hi from /work\n");
         free(out);
         /* a changed blob is refused */
-        char *blob = bl_asprintf("%s/%s", dir, n2);
+        char *blob = strdup_printf("%s/%s", dir, n2);
         int fd = open(blob, O_RDWR);
         ck_assert_int_eq(pwrite(fd, "Y", 1, 700), 1);
         close(fd);
@@ -287,7 +287,7 @@ static void attack(const struct ent *e, size_t n, const char *what, bool contain
         write_layer(l, false, e, n);
         char d[72];
         digest_uncompressed(l, d);
-        char *cfg = bl_asprintf("{\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", d);
+        char *cfg = strdup_printf("{\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}", d);
         struct member m[] = {
                 { "c.json", NULL, cfg }, { "l/layer.tar", l, NULL },
                 { "manifest.json", NULL, "[{\"Config\":\"c.json\",\"RepoTags\":[\"evil:1\"],\"Layers\":[\"l/layer.tar\"]}]" },
@@ -306,7 +306,7 @@ static void attack(const struct ent *e, size_t n, const char *what, bool contain
 
 START_TEST(test_escapes)
 {
-        char *planted = bl_asprintf("/tmp/blt-planted-%d", (int) getpid());
+        char *planted = strdup_printf("/tmp/blt-planted-%d", (int) getpid());
         const struct ent dotdot[] = { { 'f', "../../../../../../tmp/blt-escape", "x" } };
         attack(dotdot, 1, "../", false);
         ck_assert(!path_exists("/tmp/blt-escape"));
@@ -331,7 +331,7 @@ START_TEST(test_round_trip)
         ck_assert_int_eq(import("orig", arch, NULL), 0);
         static const char *const formats[] = { "docker", "oci" };
         for (int f = 0; f < 2; f++) {
-                char *out = bl_asprintf("%s/export-%s.tar", root, formats[f]);
+                char *out = strdup_printf("%s/export-%s.tar", root, formats[f]);
                 ck_assert_msg(bl_image_export(ctx, "orig", out, "blt/rt:9", f) == 0, "%s", bl_ctx_errmsg(ctx));
                 char name[32];
                 snprintf(name, sizeof(name), "back-%s", formats[f]);
@@ -362,16 +362,16 @@ START_TEST(test_round_trip)
                 return;
         }
         /* podman loads what baleine exports, and baleine imports what podman saves */
-        char *cmd = bl_asprintf("podman load -q -i %s/export-docker.tar >/dev/null 2>&1 && podman image exists blt/rt:9 && "
+        char *cmd = strdup_printf("podman load -q -i %s/export-docker.tar >/dev/null 2>&1 && podman image exists blt/rt:9 && "
                                 "tar -C %s/back-tree -cf %s/tree.tar . && podman import -q %s/tree.tar blt/podman-made:1 >/dev/null && "
                                 "podman save -q --format docker-archive -o %s/podman-save.tar blt/podman-made:1 >/dev/null 2>&1",
                                 root, root, root, root, root);
-        char *tree = bl_asprintf("mkdir -p %s/back-tree/bin && cp /bin/busybox %s/back-tree/bin/ && ln -s busybox %s/back-tree/bin/cat && "
+        char *tree = strdup_printf("mkdir -p %s/back-tree/bin && cp /bin/busybox %s/back-tree/bin/ && ln -s busybox %s/back-tree/bin/cat && "
                                  "ln -s busybox %s/back-tree/bin/sh && echo podman-made > %s/back-tree/hello", root, root, root, root, root);
         ck_assert_int_eq(system(tree), 0);
         int r = system(cmd);
         ck_assert_msg(r == 0, "podman load, import or save failed");
-        char *saved = bl_asprintf("%s/podman-save.tar", root);
+        char *saved = strdup_printf("%s/podman-save.tar", root);
         ck_assert_msg(import("frompodman", saved, NULL) == 0, "%s", bl_ctx_errmsg(ctx));
         char *out = run_in("frompodman", "blt-podman", "/bin/cat /hello");
         ck_assert_str_eq(out, "podman-made\n");

@@ -14,7 +14,7 @@ static double now_s(void)
 
 START_TEST(test_isolation)
 {
-        char *script = bl_asprintf(
+        char *script = strdup_printf(
                 "echo init=$(cat /proc/1/comm); echo procs=$(ls -d /proc/[0-9]* | wc -l); echo host=$(hostname);"
                 "test -e %s && echo HOSTROOT; grep -q blt-integ /proc/self/mountinfo && echo HOSTMOUNT;"
                 "echo self=$$; exit 0", root);
@@ -128,7 +128,7 @@ START_TEST(test_exec_and_restart)
         /* remove refuses a running container without force */
         ck_assert_int_eq(bl_container_remove(ctx, "bltexec", 0), -EBUSY);
         ck_assert_int_eq(bl_container_remove(ctx, "bltexec", 1), 0);
-        char *dir = bl_asprintf("%s/containers/bltexec", root);
+        char *dir = strdup_printf("%s/containers/bltexec", root);
         ck_assert(!path_exists(dir));
         free(dir);
 }
@@ -189,7 +189,7 @@ START_TEST(test_same_name_other_root)
         /* cgroups are named for the container and its state root: a second
          * root runs its own container of the same name beside it */
         start_shell("bltsame", "exec sleep 100", NULL);
-        char *other = bl_asprintf("%s/other-root", root);
+        char *other = strdup_printf("%s/other-root", root);
         bl_ctx *c;
         ck_assert_int_eq(bl_ctx_new(&c, other), 0);
         bl_image_config *ic;
@@ -224,7 +224,7 @@ START_TEST(test_log_rotation)
                                    NULL, &out), 0);
         ck_assert_uint_le(strlen(out), 4096 + 16384);
         ck_assert_msg(strstr(out, "line-999-"), "the last line is in console.log");
-        char *old = bl_asprintf("%s/containers/bltlog/console.log.1", root), *prev = NULL;
+        char *old = strdup_printf("%s/containers/bltlog/console.log.1", root), *prev = NULL;
         ck_assert_int_eq(read_file(old, &prev, NULL), 0);
         /* its size depends on how the pipe cut the output: one chunk at least */
         ck_assert_ptr_nonnull(strstr(prev, "line-"));
@@ -239,12 +239,12 @@ END_TEST
 START_TEST(test_disk_full)
 {
         /* a state root on a small tmpfs: the image fits, its copy does not */
-        char *small = bl_asprintf("%s/small", root), *cmd = bl_asprintf("mount -t tmpfs -o size=48m blt-small %s", small);
+        char *small = strdup_printf("%s/small", root), *cmd = strdup_printf("mount -t tmpfs -o size=48m blt-small %s", small);
         ck_assert_int_eq(mkdir_p(small, 0700), 0);
         ck_assert_int_eq(system(cmd), 0);
         bl_ctx *c;
         ck_assert_int_eq(bl_ctx_new(&c, small), 0);
-        char *src = bl_asprintf("%s/src", root), *fill = bl_asprintf("head -c 14000000 /dev/urandom > %s/data", src);
+        char *src = strdup_printf("%s/src", root), *fill = strdup_printf("head -c 14000000 /dev/urandom > %s/data", src);
         mkdir_p(src, 0755);
         ck_assert_int_eq(system(fill), 0);
         bl_image_config *ic;
@@ -252,7 +252,7 @@ START_TEST(test_disk_full)
         bl_image_config_set_source(ic, BL_IMAGE_SOURCE_DIR, src);
         bl_image_config_set_size(ic, 20u << 20);
         ck_assert_msg(bl_image_create(c, "big", ic) == 0, "%s", bl_ctx_errmsg(c));
-        char *filler = bl_asprintf("head -c 26000000 /dev/zero > %s/filler", small);
+        char *filler = strdup_printf("head -c 26000000 /dev/zero > %s/filler", small);
         ck_assert_int_eq(system(filler), 0);
         free(filler);
         bl_container_config *cfg = shell_config("true");
@@ -260,7 +260,7 @@ START_TEST(test_disk_full)
         ck_assert_int_eq(bl_container_create(c, "bltfull", cfg), -ENOSPC);
         /* refused before the copy: the root cannot back the disk's size */
         ck_assert_msg(strstr(bl_ctx_errmsg(c), "free"), "%s", bl_ctx_errmsg(c));
-        char *dir = bl_asprintf("%s/containers/bltfull", small);
+        char *dir = strdup_printf("%s/containers/bltfull", small);
         ck_assert(!path_exists(dir));
         bl_record *rec;
         ck_assert_int_eq(bl_container_inspect(c, "bltfull", &rec), -ENOENT);
@@ -268,7 +268,7 @@ START_TEST(test_disk_full)
         bl_image_config_free(ic);
         bl_ctx_free(c);
         free(cmd);
-        cmd = bl_asprintf("umount %s", small);
+        cmd = strdup_printf("umount %s", small);
         ck_assert_int_eq(system(cmd), 0);
         free(cmd);
         free(dir);

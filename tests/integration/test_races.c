@@ -14,7 +14,7 @@
 
 static char *disk_of(const char *name)
 {
-        return bl_asprintf("%s/containers/%s/rootfs.img", root, name);
+        return strdup_printf("%s/containers/%s/rootfs.img", root, name);
 }
 
 /* The container runs, its manifest says so with a live init, its disk is there. */
@@ -100,7 +100,7 @@ static size_t count_actions(const char *action, const char *object)
 
 static char *manifest_of(const char *name)
 {
-        return bl_asprintf("%s/manifeste/containers/%s.manifest", root, name);
+        return strdup_printf("%s/manifeste/containers/%s.manifest", root, name);
 }
 
 /* A restart while the container's creator is between its copy and its last
@@ -122,7 +122,7 @@ END_TEST
 START_TEST(test_check_keeps_running_without_manifest)
 {
         start_shell("bltm", "exec sleep 1000", NULL);
-        char *m = manifest_of("bltm"), *copy = bl_asprintf("%s/containers/bltm/manifest.copy", root), *disk = disk_of("bltm");
+        char *m = manifest_of("bltm"), *copy = strdup_printf("%s/containers/bltm/manifest.copy", root), *disk = disk_of("bltm");
         char *saved = NULL;
         ck_assert_int_eq(read_file(copy, &saved, NULL), 0);
         ck_assert_int_eq(unlink(m), 0);
@@ -180,8 +180,8 @@ START_TEST(test_check_staging_dotted_name)
         ck_assert_int_eq(manifest_save(ctx, KIND_IMAGES, "ch.dotted", img), 0);
         bl_record_free(img);
         store_unlock(&lock);
-        char *staging = bl_asprintf("%s/tmp/image-ch.dotted.AbCdEf", root), *file = bl_asprintf("%s/bin", staging);
-        char *partial = bl_asprintf("%s/tmp/image-ch.dotted.img.partial", root);
+        char *staging = strdup_printf("%s/tmp/image-ch.dotted.AbCdEf", root), *file = strdup_printf("%s/bin", staging);
+        char *partial = strdup_printf("%s/tmp/image-ch.dotted.img.partial", root);
         ck_assert_int_eq(mkdir_p(file, 0755), 0);
         ck_assert_int_eq(write_file_atomic(partial, "x", 1, 0600), 0);
         ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 0);
@@ -244,7 +244,7 @@ START_TEST(test_two_roots_same_name)
         ck_assert_str_eq(bl_record_get(rec, "state"), "running");
         ck_assert_msg(if_nametoindex(if2) > 0, "root 2's veth %s was deleted by root 1's check", if2);
         /* v2's one hierarchy, else v1's pids one */
-        char *cgp = bl_asprintf(path_exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup/baleine/%s/cgroup.procs"
+        char *cgp = strdup_printf(path_exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup/baleine/%s/cgroup.procs"
                                                                                   : "/sys/fs/cgroup/pids/baleine/%s/cgroup.procs",
                                 bl_record_get(rec, "cgroup"));
         char *procs = NULL;
@@ -269,9 +269,9 @@ END_TEST
 START_TEST(test_space_refused)
 {
         /* beneath a test root: a failed run's mount is detached by the next */
-        char *small = bl_asprintf("%s/small", root);
+        char *small = strdup_printf("%s/small", root);
         ck_assert_int_eq(mkdir(small, 0700), 0);
-        char *mnt = bl_asprintf("mount -t tmpfs -o size=120m blt-small %s", small);
+        char *mnt = strdup_printf("mount -t tmpfs -o size=120m blt-small %s", small);
         ck_assert_int_eq(system(mnt), 0);
         bl_ctx *c2;
         ck_assert_int_eq(bl_ctx_new(&c2, small), 0);
@@ -285,15 +285,15 @@ START_TEST(test_space_refused)
         r = bl_container_create(c2, "bltsp1", cfg);
         ck_assert_msg(r == 0, "create with room: %s", bl_ctx_errmsg(c2));
         /* the root fills up: the sparse copy could no longer grow */
-        char *fill = bl_asprintf("%s/filler", small);
-        char *dd = bl_asprintf("dd if=/dev/zero of=%s bs=1M count=60 status=none", fill);
+        char *fill = strdup_printf("%s/filler", small);
+        char *dd = strdup_printf("dd if=/dev/zero of=%s bs=1M count=60 status=none", fill);
         ck_assert_int_eq(system(dd), 0);
         ck_assert_int_eq(bl_container_start(c2, "bltsp1", 0, NULL), -ENOSPC);
         ck_assert_int_eq(bl_container_create(c2, "bltsp2", cfg), -ENOSPC);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(c2), "free"));
         ck_assert_int_eq(bl_container_remove(c2, "bltsp1", 1), 0);
         bl_ctx_free(c2);
-        char *um = bl_asprintf("umount %s", small);
+        char *um = strdup_printf("umount %s", small);
         ck_assert_int_eq(system(um), 0);
         rmdir(small);
         free(small);
@@ -310,7 +310,7 @@ START_TEST(test_ext4_errors_repaired)
 {
         bl_container_config *cfg = shell_config("exec sleep 1000");
         ck_assert_int_eq(bl_container_create(ctx, "bltfsck", cfg), 0);
-        char *disk = disk_of("bltfsck"), *cmd = bl_asprintf("tune2fs -E force_fsck %s >/dev/null 2>&1", disk);
+        char *disk = disk_of("bltfsck"), *cmd = strdup_printf("tune2fs -E force_fsck %s >/dev/null 2>&1", disk);
         ck_assert_int_eq(system(cmd), 0);
         ck_assert_msg(disk_ext4_has_errors(disk), "the probe does not see the error flag tune2fs set");
         int r = bl_container_start(ctx, "bltfsck", 0, NULL);
@@ -351,13 +351,13 @@ START_TEST(test_read_only_root_lists)
         char *pid = inspect_key("bltro", "pid");
         ck_assert_int_eq(kill(atoi(pid), SIGKILL), 0);
         nanosleep(&(struct timespec) { 0, 200 * 1000 * 1000 }, NULL);
-        char *cmd = bl_asprintf("mount --bind -o ro %s %s && mount -o remount,bind,ro %s", root, root, root);
+        char *cmd = strdup_printf("mount --bind -o ro %s %s && mount -o remount,bind,ro %s", root, root, root);
         ck_assert_int_eq(system(cmd), 0);
         bl_record_list *list;
         int r = bl_container_list(ctx, 1, &list);
         bl_record *rec = NULL;
         int ri = bl_container_inspect(ctx, "bltro", &rec);
-        char *um = bl_asprintf("umount %s", root);
+        char *um = strdup_printf("umount %s", root);
         ck_assert_int_eq(system(um), 0);
         ck_assert_msg(r == 0, "list on a read-only root: %s", bl_ctx_errmsg(ctx));
         ck_assert_int_eq(ri, 0);
@@ -375,9 +375,9 @@ END_TEST
 /* A full root: check still records that a container died. */
 START_TEST(test_full_root_marks_exited)
 {
-        char *small = bl_asprintf("%s/full", root);
+        char *small = strdup_printf("%s/full", root);
         ck_assert_int_eq(mkdir(small, 0700), 0);
-        char *mnt = bl_asprintf("mount -t tmpfs -o size=100m blt-full %s", small);
+        char *mnt = strdup_printf("mount -t tmpfs -o size=100m blt-full %s", small);
         ck_assert_int_eq(system(mnt), 0);
         bl_ctx *c2;
         ck_assert_int_eq(bl_ctx_new(&c2, small), 0);
@@ -394,7 +394,7 @@ START_TEST(test_full_root_marks_exited)
         ck_assert_int_eq(kill(atoi(bl_record_get(rec, "pid")), SIGKILL), 0);
         bl_record_free(rec);
         nanosleep(&(struct timespec) { 0, 200 * 1000 * 1000 }, NULL);
-        char *dd = bl_asprintf("dd if=/dev/zero of=%s/filler bs=64k status=none 2>/dev/null", small);
+        char *dd = strdup_printf("dd if=/dev/zero of=%s/filler bs=64k status=none 2>/dev/null", small);
         ck_assert_int_ne(system(dd), 0); /* ends at ENOSPC */
         bl_record_list *acts;
         ck_assert_int_eq(bl_check(c2, 0, &acts), 0);
@@ -405,7 +405,7 @@ START_TEST(test_full_root_marks_exited)
         bl_record_free(m);
         ck_assert_int_eq(bl_container_remove(c2, "bltfull", 1), 0);
         bl_ctx_free(c2);
-        char *um = bl_asprintf("umount %s", small);
+        char *um = strdup_printf("umount %s", small);
         ck_assert_int_eq(system(um), 0);
         rmdir(small);
         free(small);
@@ -461,8 +461,8 @@ START_TEST(test_check_removes_dead_temps)
         if (dead == 0)
                 _exit(0);
         waitpid(dead, NULL, 0);
-        char *stale = bl_asprintf("%s/manifeste/containers/x.manifest.tmp.%d", root, (int) dead);
-        char *live = bl_asprintf("%s/manifeste/containers/y.manifest.tmp.%d", root, (int) getpid());
+        char *stale = strdup_printf("%s/manifeste/containers/x.manifest.tmp.%d", root, (int) dead);
+        char *live = strdup_printf("%s/manifeste/containers/y.manifest.tmp.%d", root, (int) getpid());
         ck_assert_int_eq(write_file_atomic(stale, "x", 1, 0600), 0);
         ck_assert_int_eq(write_file_atomic(live, "y", 1, 0600), 0);
         char *base = strrchr(stale, '/') + 1;

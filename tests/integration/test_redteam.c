@@ -39,7 +39,7 @@ static void write_deep_layer(const char *out, int levels)
  * for every attempt: the extraction bound did not bound the host's disk. */
 START_TEST(test_deep_tree_cleaned)
 {
-        char *layer = bl_asprintf("%s/deep-layer.tar", root), *arch = bl_asprintf("%s/deep.tar", root);
+        char *layer = strdup_printf("%s/deep-layer.tar", root), *arch = strdup_printf("%s/deep.tar", root);
         write_deep_layer(layer, 2100);
         docker_archive_write(arch, layer, NULL, 0);
         bl_image_config *cfg;
@@ -49,11 +49,11 @@ START_TEST(test_deep_tree_cleaned)
         fprintf(stderr, "deep import: %d %.120s\n", r, r < 0 ? bl_ctx_errmsg(ctx) : "accepted");
         if (r == 0)
                 ck_assert_msg(bl_image_remove(ctx, "deep") == 0, "%s", bl_ctx_errmsg(ctx));
-        char *cmd = bl_asprintf("test -z \"$(ls -A %s/tmp)\"", root);
+        char *cmd = strdup_printf("test -z \"$(ls -A %s/tmp)\"", root);
         int left = system(cmd);
         free(cmd);
         if (left != 0) {
-                cmd = bl_asprintf("cd %s/tmp && for d in *; do mv $d x; while [ -d x/a ]; do mv x/a y; rm -rf x; mv y x; done; rm -rf x; done", root);
+                cmd = strdup_printf("cd %s/tmp && for d in *; do mv $d x; while [ -d x/a ]; do mv x/a y; rm -rf x; mv y x; done; rm -rf x; done", root);
                 (void) !system(cmd);
                 free(cmd);
         }
@@ -97,10 +97,10 @@ static char *chain(int levels)
  * The import must refuse the tree before mke2fs sees it. */
 START_TEST(test_tree_mke2fs_cannot_copy)
 {
-        char *layer = bl_asprintf("%s/long-layer.tar", root), *arch = bl_asprintf("%s/long.tar", root);
+        char *layer = strdup_printf("%s/long-layer.tar", root), *arch = strdup_printf("%s/long.tar", root);
         char *dir = chain(20), *below = chain(70);
         dir[strlen(dir) - 1] = 0;
-        char *file = bl_asprintf("l/%sf", below);
+        char *file = strdup_printf("l/%sf", below);
         struct archive *a = archive_write_new();
         archive_write_set_format_pax_restricted(a);
         ck_assert_int_eq(archive_write_open_filename(a, layer), ARCHIVE_OK);
@@ -119,7 +119,7 @@ START_TEST(test_tree_mke2fs_cannot_copy)
         fprintf(stderr, "long import: %d %.200s\n", r, r < 0 ? msg : "accepted");
         ck_assert_msg(r < 0, "a tree mke2fs corrupts itself on was accepted");
         ck_assert_msg(!strstr(msg, "mke2fs") && !strstr(msg, "signal"), "mke2fs ran on the tree: %s", msg);
-        char *cmd = bl_asprintf("test -z \"$(ls -A %s/tmp)\"", root);
+        char *cmd = strdup_printf("test -z \"$(ls -A %s/tmp)\"", root);
         ck_assert_msg(system(cmd) == 0, "leftovers in %s/tmp", root);
         free(cmd);
         unlink(layer);

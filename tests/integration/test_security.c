@@ -102,7 +102,7 @@ END_TEST
 START_TEST(test_setuid_does_not_regain)
 {
         require_probe();
-        char *suid = bl_asprintf("%s/probe-suid", root), *cmd = bl_asprintf("cp %s %s && chmod 4755 %s", probe_path(), suid, suid);
+        char *suid = strdup_printf("%s/probe-suid", root), *cmd = strdup_printf("cp %s %s && chmod 4755 %s", probe_path(), suid, suid);
         ck_assert_int_eq(system(cmd), 0);
         bl_image_config *ic;
         bl_image_config_new(&ic);
@@ -144,8 +144,8 @@ START_TEST(test_userns)
         bl_container_config_free(cfg);
         nanosleep(&(struct timespec) { 0, 400 * 1000 * 1000 }, NULL);
         char *pid = inspect_key("bltuserns", "pid");
-        char *status = bl_asprintf("/proc/%s/status", pid), *made = bl_asprintf("/proc/%s/root/tmp/made", pid);
-        char *inside = bl_asprintf("/proc/%s/root/tmp/inside", pid), *text = NULL;
+        char *status = strdup_printf("/proc/%s/status", pid), *made = strdup_printf("/proc/%s/root/tmp/made", pid);
+        char *inside = strdup_printf("/proc/%s/root/tmp/inside", pid), *text = NULL;
         /* root inside ... */
         ck_assert_int_eq(read_file(inside, &text, NULL), 0);
         ck_assert_str_eq(text, "0\n");

@@ -11,7 +11,7 @@ static char *root;
 
 static void put(const char *rel, const char *content)
 {
-        char *p = bl_asprintf("%s/%s", root, rel);
+        char *p = strdup_printf("%s/%s", root, rel);
         char *dir = strdup(p);
         *strrchr(dir, '/') = 0;
         ck_assert_int_eq(mkdir_p(dir, 0755), 0);
@@ -22,7 +22,7 @@ static void put(const char *rel, const char *content)
 
 static char *get(const char *rel)
 {
-        char *p = bl_asprintf("%s/%s", root, rel), *s = NULL;
+        char *p = strdup_printf("%s/%s", root, rel), *s = NULL;
         int r = read_file(p, &s, NULL);
         free(p);
         return r < 0 ? NULL : s;
@@ -258,19 +258,19 @@ START_TEST(test_validate)
         struct cg_limits lim = { .memory = 1024 };
         ck_assert_int_eq(cgroup_validate(ctx, &h, &lim), -EINVAL);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "memory limit"));
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         lim = (struct cg_limits) { .cpus = "0-7" };
         ck_assert_int_eq(cgroup_validate(ctx, &h, &lim), -EINVAL);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "CPU 4 does not exist"));
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         lim = (struct cg_limits) { .cpus = "1-x" };
         ck_assert_int_eq(cgroup_validate(ctx, &h, &lim), -EINVAL);
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         lim = (struct cg_limits) { .cpu_quota = 0.001 };
         ck_assert_int_eq(cgroup_validate(ctx, &h, &lim), -EINVAL);
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         /* a controller the host lacks: refused with its name, nothing left */
-        char *pids = bl_asprintf("%s/pids", root);
+        char *pids = strdup_printf("%s/pids", root);
         rm_rf(pids);
         free(pids);
         lim = (struct cg_limits) { .pids = 10 };

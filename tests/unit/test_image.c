@@ -45,7 +45,7 @@ static void assert_images(size_t n)
         ck_assert_uint_eq(bl_record_list_count(list), n);
         bl_record_list_free(list);
         char *tmp = store_path(ctx, "tmp");
-        char *cmd = bl_asprintf("test -z \"$(ls -A %s)\"", tmp);
+        char *cmd = strdup_printf("test -z \"$(ls -A %s)\"", tmp);
         ck_assert_msg(system(cmd) == 0, "leftovers in %s", tmp);
         free(cmd);
         free(tmp);
@@ -80,9 +80,9 @@ END_TEST
 
 START_TEST(test_from_dir_and_too_small)
 {
-        char *src = bl_asprintf("%s/src", root);
+        char *src = strdup_printf("%s/src", root);
         ck_assert_int_eq(mkdir_p(src, 0755), 0);
-        char *f = bl_asprintf("%s/big", src);
+        char *f = strdup_printf("%s/big", src);
         int fd = open(f, O_WRONLY | O_CREAT, 0644);
         char buf[65536];
         for (size_t i = 0; i < sizeof(buf); i++)
@@ -95,7 +95,7 @@ START_TEST(test_from_dir_and_too_small)
         assert_images(0);
         ck_assert_int_eq(create("fits", BL_IMAGE_SOURCE_DIR, src, 0), 0);
         assert_images(1);
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         ck_assert_int_eq(create("nodir", BL_IMAGE_SOURCE_DIR, "/nonexistent-blt", 0), -ENOTDIR);
         assert_images(1);
         free(f);
@@ -105,7 +105,7 @@ END_TEST
 
 START_TEST(test_from_tar)
 {
-        char *tar = bl_asprintf("%s/rootfs.tar.gz", root);
+        char *tar = strdup_printf("%s/rootfs.tar.gz", root);
         struct archive *a = archive_write_new();
         archive_write_add_filter_gzip(a);
         archive_write_set_format_pax_restricted(a);
@@ -142,7 +142,7 @@ START_TEST(test_from_tar)
         ck_assert_int_eq(create("tarred", BL_IMAGE_SOURCE_TAR, tar, 0), -EPERM);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "../escape"));
         ck_assert(!path_exists("/tmp/planted"));
-        char *esc = bl_asprintf("%s/tmp/escape", root);
+        char *esc = strdup_printf("%s/tmp/escape", root);
         ck_assert(!path_exists(esc));
         assert_images(0);
         free(esc);
@@ -152,7 +152,7 @@ END_TEST
 
 START_TEST(test_sparse_copy)
 {
-        char *src = bl_asprintf("%s/sparse.img", root), *dst = bl_asprintf("%s/copy.img", root);
+        char *src = strdup_printf("%s/sparse.img", root), *dst = strdup_printf("%s/copy.img", root);
         int fd = open(src, O_WRONLY | O_CREAT, 0600);
         ck_assert_int_eq(ftruncate(fd, 1LL << 30), 0);
         char buf[1 << 20];
@@ -168,11 +168,11 @@ START_TEST(test_sparse_copy)
         ck_assert_int_eq(a.st_size, b.st_size);
         /* about the same blocks: holes stayed holes */
         ck_assert_int_le(b.st_blocks, a.st_blocks + 2048);
-        char *cmp = bl_asprintf("cmp -s %s %s", src, dst);
+        char *cmp = strdup_printf("cmp -s %s %s", src, dst);
         ck_assert_int_eq(system(cmp), 0);
         free(cmp);
         /* never over an existing file */
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         ck_assert_int_eq(disk_copy(ctx, src, dst, &m), -EEXIST);
         free(src);
         free(dst);
@@ -182,14 +182,14 @@ END_TEST
 START_TEST(test_bad_input)
 {
         ck_assert_int_eq(create("a/b", BL_IMAGE_SOURCE_BUSYBOX, NULL, 0), -EINVAL);
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         ck_assert_int_eq(create("ok", BL_IMAGE_SOURCE_BUSYBOX, NULL, 1024), -EINVAL);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "4M"));
         bl_image_config *cfg;
         bl_image_config_new(&cfg);
         ck_assert_int_eq(bl_image_config_set_source(cfg, BL_IMAGE_SOURCE_DIR, NULL), -EINVAL);
         bl_image_config_add_program(cfg, "relative/prog");
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         ck_assert_int_eq(bl_image_create(ctx, "prog", cfg), -ENOENT);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "relative/prog"));
         bl_image_config_free(cfg);

@@ -107,7 +107,7 @@ START_TEST(test_join_executes)
         struct run_program p = program(argv, envp, dir);
         struct run r = join(&p, NULL, NULL);
         ck_assert_msg(r.code == 0 && r.report == 0, "code %d report %d: %s", r.code, r.report, r.msg);
-        char *out_path = bl_asprintf("%s/out", dir), *out = slurp(out_path), *want = bl_asprintf("joined %s", dir);
+        char *out_path = strdup_printf("%s/out", dir), *out = slurp(out_path), *want = strdup_printf("joined %s", dir);
         ck_assert_str_eq(out, want);
         free(out);
         free(want);
@@ -200,7 +200,7 @@ static void huge_filter(int fd)
 START_TEST(test_join_refuses_forged)
 {
         char *dir = make_tmp();
-        char *marker = bl_asprintf("%s/ran", dir);
+        char *marker = strdup_printf("%s/ran", dir);
         char *argv[] = { (char *) "/bin/touch", marker, NULL };
         void (*tampers[])(int) = { wrong_magic, size_off, unterminated, one_more_arg, huge_filter };
         for (size_t i = 0; i < ARRAY_SIZE(tampers); i++) {

@@ -20,7 +20,7 @@ START_TEST(test_names)
                 { "01234567890123456789012345678901234567890123456789012345678901234", false },
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                bl_clear(ctx);
+                ctx_begin_call(ctx);
                 int r = bl_name_check(ctx, "image", cases[i].name);
                 ck_assert_msg((r == 0) == cases[i].ok, "name \"%s\": got %d", cases[i].name, r);
                 if (!cases[i].ok) {
@@ -42,7 +42,7 @@ START_TEST(test_sizes)
         };
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 uint64_t v = 7;
-                bl_clear(ctx);
+                ctx_begin_call(ctx);
                 int r = bl_size_parse(ctx, cases[i].text, &v);
                 ck_assert_msg(r == cases[i].ret, "size \"%s\": got %d", cases[i].text, r);
                 if (r == 0)
@@ -59,15 +59,15 @@ START_TEST(test_cidr)
 {
         uint32_t a;
         int p;
-        ck_assert_int_eq(bl_parse_ipv4_cidr("10.88.0.1/16", &a, &p), 0);
+        ck_assert_int_eq(parse_ipv4_cidr("10.88.0.1/16", &a, &p), 0);
         ck_assert_uint_eq(a, 0x0a580001);
         ck_assert_int_eq(p, 16);
         static const char *const bad[] = { "10.88.0.1", "10.88.0.1/33", "10.88.0.1/", "10.88/16", "10.88.0.256/8",
                                            "a.b.c.d/8", "10.0.0.1/16x", "010.0.0.1/8", " 10.0.0.1/8", "10.0.0.1/-1", NULL };
         for (size_t i = 0; bad[i]; i++)
-                ck_assert_msg(bl_parse_ipv4_cidr(bad[i], &a, &p) < 0, "accepted \"%s\"", bad[i]);
+                ck_assert_msg(parse_ipv4_cidr(bad[i], &a, &p) < 0, "accepted \"%s\"", bad[i]);
         char buf[16];
-        bl_format_ipv4(0xc0a80a01, buf);
+        format_ipv4(0xc0a80a01, buf);
         ck_assert_str_eq(buf, "192.168.10.1");
 }
 END_TEST
@@ -76,15 +76,15 @@ START_TEST(test_user)
 {
         uid_t u;
         gid_t g;
-        ck_assert_int_eq(bl_parse_user("1000", &u, &g), 0);
+        ck_assert_int_eq(parse_user("1000", &u, &g), 0);
         ck_assert_uint_eq(u, 1000);
         ck_assert_uint_eq(g, 1000);
-        ck_assert_int_eq(bl_parse_user("1000:50", &u, &g), 0);
+        ck_assert_int_eq(parse_user("1000:50", &u, &g), 0);
         ck_assert_uint_eq(g, 50);
-        ck_assert_int_lt(bl_parse_user("root", &u, &g), 0);
-        ck_assert_int_lt(bl_parse_user("1:x", &u, &g), 0);
-        ck_assert_int_lt(bl_parse_user("", &u, &g), 0);
-        ck_assert_int_lt(bl_parse_user("4294967295", &u, &g), 0);
+        ck_assert_int_lt(parse_user("root", &u, &g), 0);
+        ck_assert_int_lt(parse_user("1:x", &u, &g), 0);
+        ck_assert_int_lt(parse_user("", &u, &g), 0);
+        ck_assert_int_lt(parse_user("4294967295", &u, &g), 0);
 }
 END_TEST
 
@@ -126,12 +126,12 @@ START_TEST(test_run_dies_with_caller)
 {
         char dir[] = "/tmp/blt-run.XXXXXX";
         ck_assert_ptr_nonnull(mkdtemp(dir));
-        char *pidfile = bl_asprintf("%s/pid", dir), *script = bl_asprintf("echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 100", pidfile,
+        char *pidfile = strdup_printf("%s/pid", dir), *script = strdup_printf("echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 100", pidfile,
                                                                           pidfile, pidfile);
         pid_t caller = fork();
         if (caller == 0) {
                 char *argv[] = { (char *) "sh", (char *) "-c", script, NULL };
-                bl_run(ctx, "test", argv, -1, NULL);
+                run_argv(ctx, "test", argv, -1, NULL);
                 _exit(0);
         }
         char *s = NULL;

@@ -14,12 +14,12 @@ static int rootfd;
 static void setup(void)
 {
         outside = make_tmp();
-        rootdir = bl_asprintf("%s/root", outside);
+        rootdir = strdup_printf("%s/root", outside);
         ck_assert_int_eq(mkdir(rootdir, 0755), 0);
         rootfd = open(rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         ck_assert_int_ge(rootfd, 0);
         /* a file outside the root, and links inside that aim at it */
-        char *secret = bl_asprintf("%s/secret", outside);
+        char *secret = strdup_printf("%s/secret", outside);
         ck_assert_int_eq(write_file_atomic(secret, "host\n", 5, 0600), 0);
         ck_assert_int_eq(symlinkat(secret, rootfd, "abs"), 0);
         ck_assert_int_eq(symlinkat("../secret", rootfd, "rel"), 0);
@@ -78,8 +78,8 @@ START_TEST(test_links_stay_inside)
         for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
                 assert_inside(paths[i]);
         /* an absolute link resolves inside: the root's own copy is what opens */
-        char *inner = bl_asprintf("%s%s", rootdir, outside);
-        char *cmd = bl_asprintf("mkdir -p %s && echo inner > %s/secret", inner, inner);
+        char *inner = strdup_printf("%s%s", rootdir, outside);
+        char *cmd = strdup_printf("mkdir -p %s && echo inner > %s/secret", inner, inner);
         ck_assert_int_eq(system(cmd), 0);
         int fd = open_in_root(rootfd, "absdir/secret", O_RDONLY, 0);
         ck_assert_int_ge(fd, 0);
@@ -111,13 +111,13 @@ START_TEST(test_mkdir_and_parent)
         /* through a link to nowhere inside: refused, nothing made */
         ck_assert_int_eq(mkdir_in_root(rootfd, "absdir/made", 0755), -ENOTDIR);
         /* through a link whose target is inside: made there, never in the host's folder */
-        char *target = bl_asprintf("mkdir -p %s%s", rootdir, outside);
+        char *target = strdup_printf("mkdir -p %s%s", rootdir, outside);
         ck_assert_int_eq(system(target), 0);
         free(target);
         int fd = mkdir_in_root(rootfd, "absdir/made/deeper", 0755);
         ck_assert_int_ge(fd, 0);
         close(fd);
-        char *host = bl_asprintf("%s/made", outside), *inner = bl_asprintf("%s%s/made/deeper", rootdir, outside);
+        char *host = strdup_printf("%s/made", outside), *inner = strdup_printf("%s%s/made/deeper", rootdir, outside);
         ck_assert_msg(!path_exists(host), "%s was made on the host", host);
         ck_assert_msg(path_exists(inner), "%s is missing", inner);
         /* a dangling link is not a folder */
@@ -169,7 +169,7 @@ START_TEST(test_remove_deep)
         ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
         ck_assert_int_eq(remove_beneath(rootfd, "aaaa"), 0);
         ck_assert_int_eq(faccessat(rootfd, "aaaa", F_OK, AT_SYMLINK_NOFOLLOW), -1);
-        char *secret = bl_asprintf("%s/secret", outside);
+        char *secret = strdup_printf("%s/secret", outside);
         ck_assert(path_exists(secret));
         free(secret);
 }

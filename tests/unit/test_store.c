@@ -81,10 +81,10 @@ START_TEST(test_save_load_list)
         ck_assert_str_eq(bl_record_get(bl_record_list_get(list, 1), "name"), "b");
         bl_record_list_free(list);
 
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         ck_assert_int_eq(manifest_load(ctx, KIND_IMAGES, "c", &rec), -EBADMSG);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "c.manifest"));
-        bl_clear(ctx);
+        ctx_begin_call(ctx);
         ck_assert_int_eq(manifest_load(ctx, KIND_IMAGES, "zz", &rec), -ENOENT);
         ck_assert_str_eq(bl_ctx_errmsg(ctx), "image \"zz\": no such image");
         ck_assert_int_eq(manifest_remove(ctx, KIND_IMAGES, "a"), 0);
@@ -142,13 +142,13 @@ END_TEST
 
 START_TEST(test_errors_one_line)
 {
-        bl_clear(ctx);
-        bl_err(ctx, EINVAL, "first\nsecond");
+        ctx_begin_call(ctx);
+        ctx_fail(ctx, EINVAL, "first\nsecond");
         ck_assert_str_eq(bl_ctx_errmsg(ctx), "first second");
         /* the deepest message stays; wrapping adds the object */
-        bl_err(ctx, EIO, "other");
+        ctx_fail(ctx, EIO, "other");
         ck_assert_str_eq(bl_ctx_errmsg(ctx), "first second");
-        bl_err_wrap(ctx, EIO, "container \"x\"");
+        ctx_fail_wrap(ctx, EIO, "container \"x\"");
         ck_assert_str_eq(bl_ctx_errmsg(ctx), "container \"x\": first second");
 }
 END_TEST

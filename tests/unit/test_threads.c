@@ -69,7 +69,7 @@ static void *work(void *arg)
                 char got[72];
                 if (digest_file(j->file, got) < 0 || strcmp(got, j->digest) != 0)
                         j->wrong++;
-                char *dst = bl_asprintf("%s/copy-%d-%d", dir, j->id, round);
+                char *dst = strdup_printf("%s/copy-%d-%d", dir, j->id, round);
                 if (disk_copy(j->ctx, j->copy_src, dst, NULL) < 0 || !same_files(j->copy_src, dst))
                         j->wrong++;
                 unlink(dst);
@@ -123,7 +123,7 @@ START_TEST(test_threads)
                 wrong += jobs[i].wrong;
                 bl_ctx_free(jobs[i].ctx);
         }
-        char *cmd = bl_asprintf("rm -rf %s %s", dir, shm);
+        char *cmd = strdup_printf("rm -rf %s %s", dir, shm);
         ck_assert_int_eq(system(cmd), 0);
         free(cmd);
         free(dir);
