@@ -101,12 +101,11 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         }
         record_setf(rec, "restart_count", "%llu", (unsigned long long) count + 1);
         record_setf(rec, "restart_failures", "%llu", (unsigned long long) failures + 1);
-        char saved[sizeof(ctx->errmsg)];
-        memcpy(saved, ctx->errmsg, sizeof(saved));
         int r = container_start_locked(ctx, rec, 0, NULL);
         if (r < 0) {
-                act(ctx, out, name, "restart-failed", "%s", ctx->errmsg);
-                memcpy(ctx->errmsg, saved, sizeof(saved));
+                struct error e;
+                ctx_error_take(ctx, &e);
+                act(ctx, out, name, "restart-failed", "%s", e.msg);
                 container_save(ctx, rec);
         } else
                 act(ctx, out, name, "restart", "restarted (policy %s, exit was %llu, restart %llu)", policy,
@@ -157,8 +156,9 @@ static void check_container(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_lis
                 if (dry)
                         act(ctx, out, name, "mark-exited", "its init is gone");
                 else if (container_finalize(ctx, rec, NULL) < 0) {
-                        act(ctx, out, name, "mark-exited-failed", "its init is gone, but %s", ctx->errmsg);
-                        ctx_begin_call(ctx);
+                        struct error e;
+                        ctx_error_take(ctx, &e);
+                        act(ctx, out, name, "mark-exited-failed", "its init is gone, but %s", e.msg);
                         return;
                 } else {
                         const char *oom = bl_record_get(rec, "oom_killed");
@@ -417,8 +417,9 @@ static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_r
                         act(ctx, out, name, "recreate-bridge", "missing from the kernel while %zu running container interface%s use it", users,
                             users == 1 ? "" : "s");
                         if (!dry && bridge_ensure(ctx, name, NULL, NULL) < 0) {
-                                act(ctx, out, name, "recreate-bridge-failed", "%s", ctx->errmsg);
-                                ctx_begin_call(ctx);
+                                struct error e;
+                                ctx_error_take(ctx, &e);
+                                act(ctx, out, name, "recreate-bridge-failed", "%s", e.msg);
                         }
                 }
         }
@@ -436,11 +437,12 @@ static void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const bl_r
                         if (network_parse(rec, k, &br, &a, &p, &hostif) < 0 || net_link_query(ctx, br, NULL, NULL, &is_bridge) != 1 ||
                             !is_bridge)
                                 continue;
-                        if (net_link_attach(ctx, hostif, br, &changed) < 0)
-                                act(ctx, out, bl_record_get(rec, "name"), "reattach-failed", "%s", ctx->errmsg);
-                        else if (changed)
+                        if (net_link_attach(ctx, hostif, br, &changed) < 0) {
+                                struct error e;
+                                ctx_error_take(ctx, &e);
+                                act(ctx, out, bl_record_get(rec, "name"), "reattach-failed", "%s", e.msg);
+                        } else if (changed)
                                 act(ctx, out, bl_record_get(rec, "name"), "reattach-veth", "%s attached again to bridge %s", hostif, br);
-                        ctx_begin_call(ctx);
                 }
         }
         ctx_begin_call(ctx);

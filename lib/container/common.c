@@ -44,8 +44,6 @@ int container_save(bl_ctx *ctx, const bl_record *rec)
 
 int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy)
 {
-        char saved[sizeof(ctx->errmsg)];
-        memcpy(saved, ctx->errmsg, sizeof(saved));
         int r = container_load(ctx, name, ret);
         if (ret_from_copy)
                 *ret_from_copy = false;
@@ -59,7 +57,8 @@ int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret
                 bl_record_free(rec);
                 return r;
         }
-        memcpy(ctx->errmsg, saved, sizeof(saved));
+        /* the sidecar stood in: the main manifest's failure is not one */
+        ctx_error_take(ctx, NULL);
         if (ret_from_copy)
                 *ret_from_copy = true;
         *ret = rec;
@@ -262,11 +261,14 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                         nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         }
         if (ours) {
-                char saved[sizeof(ctx->errmsg)];
-                memcpy(saved, ctx->errmsg, sizeof(saved));
-                if (cgroup_remove(ctx, &h, cg) < 0)
-                        ctx_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
-                memcpy(ctx->errmsg, saved, sizeof(saved));
+                struct error pending, e;
+                ctx_error_take(ctx, &pending);
+                if (cgroup_remove(ctx, &h, cg) < 0) {
+                        ctx_error_take(ctx, &e);
+                        ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
+                }
+                if (error_is_set(&pending))
+                        ctx_error_adopt(ctx, &pending);
                 changed = true;
         }
         network_cleanup(ctx, rec);

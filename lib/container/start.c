@@ -308,12 +308,16 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         close(child.pidfd);
                         record_set(rec, "state", "running");
                         record_set(rec, "pid", "0");
-                        char saved[sizeof(ctx->errmsg)];
-                        memcpy(saved, ctx->errmsg, sizeof(saved));
-                        container_finalize(ctx, rec, NULL);
-                        memcpy(ctx->errmsg, saved, sizeof(saved));
+                        /* the start's error is the one to report; the
+                         * finalize's own (if any) is only logged */
+                        struct error start_err, fin_err;
+                        ctx_error_take(ctx, &start_err);
+                        if (container_finalize(ctx, rec, NULL) < 0) {
+                                ctx_error_take(ctx, &fin_err);
+                                ctx_log(ctx, BL_LOG_WARNING, "%s", fin_err.msg);
+                        }
                         limits_free(&lim);
-                        return r;
+                        return ctx_error_adopt(ctx, &start_err);
                 }
                 goto fail;
         }

@@ -12,6 +12,7 @@
 
 #include "baleine/baleine.h"
 #include "config.h"
+#include "error.h"
 
 #define BL_EXPORT __attribute__((visibility("default")))
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -20,7 +21,7 @@
 
 struct bl_ctx {
         char *root;
-        char errmsg[512];
+        struct error error;     /* the pending failure of this call (core/error.h) */
         bl_log_fn log_fn;
         void *log_data;
         bl_progress_fn progress_fn;
@@ -45,16 +46,25 @@ static inline void strv_freep(char ***v)
 static inline int steal_fd(int *fd) { int r = *fd; *fd = -1; return r; }
 static inline void *steal_ptr(void *pp) { void **p = pp; void *r = *p; *p = NULL; return r; }
 
-/* Clears the message at the start of a public call. */
+/* Clears the pending error at the start of a public call. */
 void ctx_begin_call(bl_ctx *ctx);
-/* Sets the context's message (unless a deeper call already did) and
- * returns -|err|. */
+/* Sets the context's error (unless a deeper call already did: the deepest
+ * layer knows the cause best) and returns -|err|. */
 int ctx_fail(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
-/* Like ctx_fail, but replaces a message a deeper call set. */
+/* Like ctx_fail, but replaces an error a deeper call set. */
 int ctx_fail_replace(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
-/* Prefixes the existing message with context ("container "x": "). */
+/* Prefixes the pending error with context ("container "x": "). */
 int ctx_fail_wrap(bl_ctx *ctx, int err, const char *fmt, ...) _printf_(3, 4);
 bool ctx_has_error(const bl_ctx *ctx);
+/* Moves the pending error out of the context into *ret (which may be NULL
+ * to drop it): for a failure the caller tolerates, logs or reports, so it
+ * never stands in for a later one. */
+void ctx_error_take(bl_ctx *ctx, struct error *ret);
+/* Makes e the context's error (a child's report); returns -code. */
+int ctx_error_adopt(bl_ctx *ctx, const struct error *e);
+/* For the return of a public call: a failure without a message gets
+ * "<what>: <strerror>", so none leaves the library silent. */
+int ctx_end_call(bl_ctx *ctx, int r, const char *fmt, ...) _printf_(3, 4);
 void ctx_log(bl_ctx *ctx, int prio, const char *fmt, ...) _printf_(3, 4);
 void ctx_progress(bl_ctx *ctx, const char *what, uint64_t done, uint64_t total);
 /* A debug log line "<step> at +N.N ms" (time since the context was made):

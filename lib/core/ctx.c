@@ -65,7 +65,7 @@ BL_EXPORT const char *bl_ctx_root(const bl_ctx *ctx)
 
 BL_EXPORT const char *bl_ctx_errmsg(const bl_ctx *ctx)
 {
-        return ctx ? ctx->errmsg : "";
+        return ctx ? ctx->error.msg : "";
 }
 
 BL_EXPORT void bl_ctx_set_log(bl_ctx *ctx, bl_log_fn fn, void *userdata)
@@ -82,56 +82,69 @@ BL_EXPORT void bl_ctx_set_progress(bl_ctx *ctx, bl_progress_fn fn, void *userdat
 
 void ctx_begin_call(bl_ctx *ctx)
 {
-        ctx->errmsg[0] = 0;
+        error_clear(&ctx->error);
 }
 
 bool ctx_has_error(const bl_ctx *ctx)
 {
-        return ctx->errmsg[0] != 0;
-}
-
-__attribute__((format(printf, 2, 0))) static void set_msg(bl_ctx *ctx, const char *fmt, va_list ap)
-{
-        vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
-        /* one line, always */
-        for (char *p = ctx->errmsg; *p; p++)
-                if (*p == '\n' || *p == '\r')
-                        *p = ' ';
+        return error_is_set(&ctx->error);
 }
 
 int ctx_fail(bl_ctx *ctx, int err, const char *fmt, ...)
 {
-        if (ctx && !ctx_has_error(ctx)) {
-                va_list ap;
-                va_start(ap, fmt);
-                set_msg(ctx, fmt, ap);
-                va_end(ap);
-        }
-        return err > 0 ? -err : (err == 0 ? -EIO : err);
+        if (!ctx || ctx_has_error(ctx))
+                return error_ret(err);
+        va_list ap;
+        va_start(ap, fmt);
+        int r = error_setv(&ctx->error, err, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 int ctx_fail_replace(bl_ctx *ctx, int err, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        set_msg(ctx, fmt, ap);
+        int r = error_setv(&ctx->error, err, fmt, ap);
         va_end(ap);
-        return err > 0 ? -err : (err == 0 ? -EIO : err);
+        return r;
 }
 
 int ctx_fail_wrap(bl_ctx *ctx, int err, const char *fmt, ...)
 {
-        char prefix[256], inner[sizeof(ctx->errmsg)];
+        char prefix[256];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(prefix, sizeof(prefix), fmt, ap);
         va_end(ap);
-        if (ctx_has_error(ctx)) {
-                snprintf(inner, sizeof(inner), "%s", ctx->errmsg);
-                snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s: %s", prefix, inner);
-        } else
-                snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s: %s", prefix, strerror(err < 0 ? -err : err));
-        return err > 0 ? -err : (err == 0 ? -EIO : err);
+        return error_wrap(&ctx->error, err, "%s", prefix);
+}
+
+void ctx_error_take(bl_ctx *ctx, struct error *ret)
+{
+        if (ret)
+                *ret = ctx->error;
+        error_clear(&ctx->error);
+}
+
+int ctx_error_adopt(bl_ctx *ctx, const struct error *e)
+{
+        ctx->error = *e;
+        if (!ctx->error.code)
+                ctx->error.code = EIO;
+        return -ctx->error.code;
+}
+
+int ctx_end_call(bl_ctx *ctx, int r, const char *fmt, ...)
+{
+        if (r >= 0 || !ctx || ctx_has_error(ctx))
+                return r;
+        char what[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        return error_set(&ctx->error, r, "%s: %s", what, strerror(-r));
 }
 
 void ctx_log(bl_ctx *ctx, int prio, const char *fmt, ...)

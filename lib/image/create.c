@@ -142,7 +142,7 @@ int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uin
         if (r < 0) {
                 char need[32];
                 format_size(image_auto_size(used), need);
-                if (size && strstr(ctx->errmsg, "mke2fs"))
+                if (size && strstr(ctx->error.msg, "mke2fs"))
                         r = ctx_fail_replace(ctx, ENOSPC, "image \"%s\": the content does not fit in %" PRIu64 " bytes; it needs about %s",
                                          name, size, need);
                 return r;

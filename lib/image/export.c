@@ -41,19 +41,22 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
                         goto fail;
                 _exit(0);
         fail:
-                (void) !write(p[1], ctx->errmsg, strlen(ctx->errmsg));
+                (void) !write(p[1], &ctx->error, sizeof(ctx->error));
                 _exit(1);
         }
         close(p[1]);
-        char msg[sizeof(ctx->errmsg)] = "";
-        ssize_t n = read(p[0], msg, sizeof(msg) - 1);
+        struct error child_err;
+        ssize_t n = read(p[0], &child_err, sizeof(child_err));
         close(p[0]);
         int st;
         waitpid(pid, &st, 0);
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 return 0;
-        msg[n > 0 ? n : 0] = 0;
-        return ctx_fail(ctx, EIO, "%s", *msg ? msg : "cannot read the image's files");
+        if (n == (ssize_t) sizeof(child_err) && error_is_set(&child_err)) {
+                child_err.msg[sizeof(child_err.msg) - 1] = 0;
+                return ctx_error_adopt(ctx, &child_err);
+        }
+        return ctx_fail(ctx, EIO, "%s", "cannot read the image's files");
 }
 
 static json_object *json_array_of(const char *json)

@@ -262,18 +262,15 @@ int manifest_list(bl_ctx *ctx, const char *kind, bl_record_list **ret)
                 _cleanup_free_ char *name = strndup(de->d_name, n - 9);
                 if (!name)
                         break;
-                char saved[sizeof(ctx->errmsg)];
-                memcpy(saved, ctx->errmsg, sizeof(saved));
                 bl_record *rec;
-                ctx->errmsg[0] = 0;
                 int r = manifest_load(ctx, kind, name, &rec);
                 if (r < 0) {
                         /* skipped, never fatal: one bad file must not hide the others */
-                        ctx_log(ctx, BL_LOG_WARNING, "%s", ctx->errmsg);
-                        memcpy(ctx->errmsg, saved, sizeof(saved));
+                        struct error e;
+                        ctx_error_take(ctx, &e);
+                        ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
                         continue;
                 }
-                memcpy(ctx->errmsg, saved, sizeof(saved));
                 if (record_list_push(list, rec) < 0) {
                         bl_record_free(rec);
                         closedir(d);
