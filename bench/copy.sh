@@ -7,7 +7,12 @@
 RUNS=${1:-7}
 peers xfsprogs
 W=$(mktemp -d /tmp/blbench-copy.XXXXXX)
-trap 'umount "$W/xfs" 2>/dev/null; rm -rf "$W"' EXIT
+# whatever step fails, the temporary folder goes, the XFS mount first
+cleanup() {
+        mountpoint -q "$W/xfs" 2>/dev/null && umount "$W/xfs"
+        rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
 
 make_image() {
         root=$1

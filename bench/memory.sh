@@ -9,7 +9,8 @@ W=$(mktemp -d /tmp/blbench-mem.XXXXXX)
 R=$W/root
 cleanup() {
         for i in $(seq 1 50); do "$B" --root "$R" container remove --force "m$i" >/dev/null 2>&1 || true; done
-        podman rm -f -a >/dev/null 2>&1 || true
+        # only the benchmark's own podman containers, by name: never the host's
+        for i in $(seq 1 50); do podman rm -f "blbench-m$i" >/dev/null 2>&1 || true; done
         for i in $(seq 1 50); do lxc-stop -k -n "blm$i" -P "$W" >/dev/null 2>&1 || true; done
         rm -rf "$W"
 }
@@ -32,12 +33,19 @@ for n in 1 50; do
 
         pm="n/a"
         if command -v podman >/dev/null; then
-                for i in $(seq 1 $n); do podman run -d --network none --rootfs "$W/rootfs" sleep 1000 >/dev/null 2>&1 || true; done
+                for i in $(seq 1 $n); do
+                        podman run -d --name "blbench-m$i" --network none --rootfs "$W/rootfs" sleep 1000 >/dev/null 2>&1 || true
+                done
                 sleep 1
                 total=0; k=0
-                for p in $(pgrep -x conmon || true); do total=$((total + $(pss_kib "$p"))); k=$((k + 1)); done
+                # the conmon of each of our containers, not every conmon on the host
+                for i in $(seq 1 $n); do
+                        p=$(podman inspect --format '{{.State.ConmonPid}}' "blbench-m$i" 2>/dev/null || true)
+                        [ -n "$p" ] && [ "$p" -gt 0 ] || continue
+                        total=$((total + $(pss_kib "$p"))); k=$((k + 1))
+                done
                 [ $k -gt 0 ] && pm=$((total / k))
-                podman rm -f -a >/dev/null 2>&1 || true
+                for i in $(seq 1 $n); do podman rm -f "blbench-m$i" >/dev/null 2>&1 || true; done
         fi
         lx="n/a"
         if command -v lxc-execute >/dev/null; then
