@@ -12,7 +12,8 @@ cleanup() {
         mountpoint -q "$W/xfs" 2>/dev/null && umount "$W/xfs"
         rm -rf "$W"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 make_image() {
         root=$1
