@@ -12,27 +12,10 @@
 
 #include "core/resolve.h"
 #include "image.h"
+#include "import.h"
 #include "store/store.h"
 
-#define MAX_LAYERS 256
-
-struct layer {
-        char *path;             /* file in the unpacked archive */
-        char digest[72];        /* expected digest of the file as stored (OCI), or "" */
-        char diff_id[72];       /* expected digest of the uncompressed tar, or "" */
-};
-
-struct source {
-        char *dir;              /* the unpacked archive or the layout */
-        char *config_path;
-        char config_digest[72]; /* expected, or "" */
-        struct layer layers[MAX_LAYERS];
-        size_t nlayers;
-        char *tag;
-        const char *format;
-};
-
-static void source_free(struct source *s)
+void source_free(struct source *s)
 {
         free(s->config_path);
         free(s->tag);
@@ -117,7 +100,7 @@ static int too_many_images(bl_ctx *ctx, const char *what, const char *tags)
         return ctx_fail(ctx, EINVAL, "%s: holds several images; choose one with --tag (%s)", what, tags);
 }
 
-static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
+int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 {
         _cleanup_free_ char *mpath = strdup_printf("%s/manifest.json", s->dir);
         json_object *m = load_json(ctx, mpath, what);
@@ -175,7 +158,7 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
         return r;
 }
 
-static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
+int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 {
         _cleanup_free_ char *ipath = strdup_printf("%s/index.json", s->dir);
         json_object *idx = load_json(ctx, ipath, what);
@@ -365,7 +348,7 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t s
         return 0;
 }
 
-static void config_keys(json_object *config, struct source *s, bl_record *out)
+void config_keys(json_object *config, struct source *s, bl_record *out)
 {
         json_object *c = jget(config, "config");
         static const struct { const char *json, *key; } arrays[] = {
