@@ -11,7 +11,8 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "not ok - $*"; exit 1; }
 
 meson install -C "$BUILD" --no-rebuild --destdir "$T/dest" >"$T/log" 2>&1 || fail "meson install: $(tail -n 5 "$T/log")"
-pc=$(find "$T/dest" -name libbaleine.pc) && [ -n "$pc" ] || fail "no libbaleine.pc installed"
+pc=$(find "$T/dest" -name libbaleine.pc)
+[ -n "$pc" ] || fail "no libbaleine.pc installed"
 export PKG_CONFIG_PATH="${pc%/*}"
 flags=$(pkg-config --cflags --libs libbaleine) || fail "pkg-config --cflags --libs libbaleine"
 echo "pkg-config: $flags"
