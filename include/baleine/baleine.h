@@ -32,7 +32,7 @@ enum {
         BL_LOG_ERR = 3,
         BL_LOG_WARNING = 4,
         BL_LOG_INFO = 6,
-        BL_LOG_DEBUG = 7,
+        BL_LOG_DEBUG = 7
 };
 
 /* Called for each log line; priority is one of BL_LOG_*. */
@@ -92,8 +92,7 @@ typedef enum bl_image_source {
         BL_IMAGE_SOURCE_DIR,          /* arg: a directory copied as the root */
         BL_IMAGE_SOURCE_TAR,          /* arg: a tarball (any compression libarchive reads) */
         BL_IMAGE_SOURCE_DEBOOTSTRAP,  /* arg: a Debian/Ubuntu suite */
-        BL_IMAGE_SOURCE_EMPTY,        /* nothing but the skeleton and the added programs */
-        _BL_IMAGE_SOURCE_MAX,
+        BL_IMAGE_SOURCE_EMPTY         /* nothing but the skeleton and the added programs */
 } bl_image_source;
 
 typedef struct bl_image_config bl_image_config;
@@ -201,7 +200,7 @@ enum {
         BL_START_ATTACH = 1 << 0,
         /* Run the program on a new pseudo-terminal; the bl_process gives the
          * master side. */
-        BL_START_TTY = 1 << 1,
+        BL_START_TTY = 1 << 1
 };
 
 /* Starts a created or stopped container.  With flags 0 it runs detached,
@@ -261,7 +260,7 @@ int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret);
 /* ------------------------------------------------------------------ check */
 
 enum {
-        BL_CHECK_DRY_RUN = 1 << 0,   /* decide and report, change nothing */
+        BL_CHECK_DRY_RUN = 1 << 0    /* decide and report, change nothing */
 };
 
 /* Reconciles every container with the kernel (see README: "Control by

@@ -32,7 +32,7 @@ BL_EXPORT int bl_image_config_set_size(bl_image_config *c, uint64_t bytes)
 
 BL_EXPORT int bl_image_config_set_source(bl_image_config *c, bl_image_source source, const char *arg)
 {
-        if ((unsigned) source >= _BL_IMAGE_SOURCE_MAX)
+        if ((unsigned) source > BL_IMAGE_SOURCE_EMPTY)   /* the last one */
                 return -EINVAL;
         if ((source == BL_IMAGE_SOURCE_DIR || source == BL_IMAGE_SOURCE_TAR || source == BL_IMAGE_SOURCE_DEBOOTSTRAP) && (!arg || !*arg))
                 return -EINVAL;

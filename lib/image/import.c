@@ -12,27 +12,10 @@
 
 #include "core/resolve.h"
 #include "image.h"
+#include "import.h"
 #include "store/store.h"
 
-#define MAX_LAYERS 256
-
-struct layer {
-        char *path;             /* file in the unpacked archive */
-        char digest[72];        /* expected digest of the file as stored (OCI), or "" */
-        char diff_id[72];       /* expected digest of the uncompressed tar, or "" */
-};
-
-struct source {
-        char *dir;              /* the unpacked archive or the layout */
-        char *config_path;
-        char config_digest[72]; /* expected, or "" */
-        struct layer layers[MAX_LAYERS];
-        size_t nlayers;
-        char *tag;
-        const char *format;
-};
-
-static void source_free(struct source *s)
+void source_free(struct source *s)
 {
         free(s->config_path);
         free(s->tag);
@@ -63,6 +46,21 @@ static json_object *jget(json_object *o, const char *key)
 {
         json_object *v;
         return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* o[key] when it is an array, else NULL: json-c aborts the process when an
+ * array function meets another type, and an archive chooses the types. */
+static json_object *jarray(json_object *o, const char *key)
+{
+        json_object *v = jget(o, key);
+        return v && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* a[i] when it is a string, else NULL */
+static const char *jstr_at(json_object *a, size_t i)
+{
+        json_object *v = json_object_array_get_idx(a, i);
+        return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 /* dir/rel, when it stays inside dir: no "..", and no link of a layout
@@ -117,7 +115,7 @@ static int too_many_images(bl_ctx *ctx, const char *what, const char *tags)
         return ctx_fail(ctx, EINVAL, "%s: holds several images; choose one with --tag (%s)", what, tags);
 }
 
-static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
+int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 {
         _cleanup_free_ char *mpath = strdup_printf("%s/manifest.json", s->dir);
         json_object *m = load_json(ctx, mpath, what);
@@ -129,9 +127,11 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
         size_t n = json_object_is_type(m, json_type_array) ? json_object_array_length(m) : 0;
         for (size_t i = 0; i < n; i++) {
                 json_object *img = json_object_array_get_idx(m, i);
-                json_object *rt = jget(img, "RepoTags");
-                for (size_t k = 0; rt && json_object_is_type(rt, json_type_array) && k < json_object_array_length(rt); k++) {
-                        const char *t = json_object_get_string(json_object_array_get_idx(rt, k));
+                json_object *rt = jarray(img, "RepoTags");
+                for (size_t k = 0; rt && k < json_object_array_length(rt); k++) {
+                        const char *t = jstr_at(rt, k);
+                        if (!t)
+                                continue;
                         snprintf(tags + strlen(tags), sizeof(tags) - strlen(tags), "%s%s", *tags ? ", " : "", t);
                         if (tag && tag_matches(tag, t) && !chosen) {
                                 chosen = img;
@@ -146,8 +146,8 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
                 r = too_many_images(ctx, what, tags);
         else if (!chosen)
                 r = ctx_fail(ctx, ENOENT, "%s: no image tagged \"%s\" (has: %s)", what, tag ? tag : "", *tags ? tags : "none");
-        if (r == 0 && !s->tag && jget(chosen, "RepoTags") && json_object_array_length(jget(chosen, "RepoTags")) > 0)
-                s->tag = strdup(json_object_get_string(json_object_array_get_idx(jget(chosen, "RepoTags"), 0)));
+        if (r == 0 && !s->tag && jarray(chosen, "RepoTags") && jstr_at(jarray(chosen, "RepoTags"), 0))
+                s->tag = strdup(jstr_at(jarray(chosen, "RepoTags"), 0));
         if (r == 0 && !(s->config_path = inside(ctx, s->dir, jstr(chosen, "Config"), what)))
                 r = -EPERM;
         /* docker save names the config after its digest: check it */
@@ -157,14 +157,14 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
                 if (strlen(b) >= 64 && strspn(b, "0123456789abcdef") == 64)
                         snprintf(s->config_digest, sizeof(s->config_digest), "sha256:%.64s", b);
         }
-        json_object *layers = r == 0 ? jget(chosen, "Layers") : NULL;
+        json_object *layers = r == 0 ? jarray(chosen, "Layers") : NULL;
         for (size_t i = 0; layers && i < json_object_array_length(layers) && r == 0; i++) {
                 if (s->nlayers == MAX_LAYERS) {
                         r = ctx_fail(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
                         break;
                 }
                 struct layer *l = &s->layers[s->nlayers];
-                if (!(l->path = inside(ctx, s->dir, json_object_get_string(json_object_array_get_idx(layers, i)), what))) {
+                if (!(l->path = inside(ctx, s->dir, jstr_at(layers, i), what))) {
                         r = -EPERM;
                         break;
                 }
@@ -175,14 +175,14 @@ static int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const cha
         return r;
 }
 
-static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
+int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 {
         _cleanup_free_ char *ipath = strdup_printf("%s/index.json", s->dir);
         json_object *idx = load_json(ctx, ipath, what);
         if (!idx)
                 return -EBADMSG;
-        json_object *mans = jget(idx, "manifests");
-        size_t n = mans && json_object_is_type(mans, json_type_array) ? json_object_array_length(mans) : 0;
+        json_object *mans = jarray(idx, "manifests");
+        size_t n = mans ? json_object_array_length(mans) : 0;
         json_object *chosen = NULL;
         char tags[512] = "";
         int r = 0;
@@ -234,7 +234,7 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
                 man = load_json(ctx, mp, what);
                 if (!man)
                         return -EBADMSG;
-                json_object *sub = jget(man, "manifests");
+                json_object *sub = jarray(man, "manifests");
                 if (!sub)
                         break;
                 const char *next = NULL;
@@ -256,7 +256,7 @@ static int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *
                 return -EBADMSG;
         }
         snprintf(s->config_digest, sizeof(s->config_digest), "%s", cd);
-        json_object *layers = jget(man, "layers");
+        json_object *layers = jarray(man, "layers");
         for (size_t i = 0; layers && i < json_object_array_length(layers); i++) {
                 if (s->nlayers == MAX_LAYERS) {
                         r = ctx_fail(ctx, E2BIG, "%s: more than %d layers", what, MAX_LAYERS);
@@ -334,13 +334,13 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t s
                 if (digest_file(s->config_path, got) < 0 || strcmp(got, s->config_digest) != 0)
                         return ctx_fail(ctx, EBADMSG, "%s: config does not match its digest %s (tampered)", what, s->config_digest);
         }
-        json_object *diff = jget(jget(config, "rootfs"), "diff_ids");
-        size_t ndiff = diff && json_object_is_type(diff, json_type_array) ? json_object_array_length(diff) : 0;
+        json_object *diff = jarray(jget(config, "rootfs"), "diff_ids");
+        size_t ndiff = diff ? json_object_array_length(diff) : 0;
         if (ndiff != s->nlayers)
                 return ctx_fail(ctx, EBADMSG, "%s: the config names %zu layers, the manifest %zu", what, ndiff, s->nlayers);
         for (size_t i = 0; i < s->nlayers; i++) {
                 struct layer *l = &s->layers[i];
-                snprintf(l->diff_id, sizeof(l->diff_id), "%s", json_object_get_string(json_object_array_get_idx(diff, i)));
+                snprintf(l->diff_id, sizeof(l->diff_id), "%s", jstr_at(diff, i) ? jstr_at(diff, i) : "");
                 if (*l->digest) {
                         if (digest_file(l->path, got) < 0)
                                 return ctx_fail(ctx, ENOENT, "%s: layer %zu (%s) is missing", what, i + 1, l->digest);
@@ -365,7 +365,7 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t s
         return 0;
 }
 
-static void config_keys(json_object *config, struct source *s, bl_record *out)
+void config_keys(json_object *config, struct source *s, bl_record *out)
 {
         json_object *c = jget(config, "config");
         static const struct { const char *json, *key; } arrays[] = {

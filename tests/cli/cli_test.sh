@@ -269,11 +269,10 @@ fi
 
 # --- an outside program: pkg-config alone, after meson install
 if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then
-        prefix=$(sed -n 's/^prefix=//p' "$T/dest"/usr/local/lib/*/pkgconfig/libbaleine.pc "$T/dest"/usr/local/lib/pkgconfig/libbaleine.pc 2>/dev/null | head -1)
         pcdir=$(dirname "$(find "$T/dest" -name libbaleine.pc | head -1)")
-        libdir=$(dirname "$(find "$T/dest" -name 'libbaleine.so.0' | head -1)")
-        if PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$T/dest \
-                cc "$SRC/examples/hello.c" $(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$T/dest pkg-config --cflags --libs libbaleine) \
+        libdir=$(dirname "$(find "$T/dest" -name 'libbaleine.so.1' | head -1)")
+        # the .pc is relocatable (prefix from its own folder): no sysroot needed
+        if cc "$SRC/examples/hello.c" $(PKG_CONFIG_PATH=$pcdir pkg-config --cflags --libs libbaleine) \
                 -o "$T/hello" 2>"$T/err"; then
                 ok "outside program builds with pkg-config"
                 # staged, not installed: the library finds its init where a test build is told
@@ -286,10 +285,9 @@ if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then
         else
                 ko "outside program build: $(cat "$T/err")"
         fi
-        : "$prefix"
-        others=$(nm -D --defined-only "$libdir/libbaleine.so.0" | awk '$2 == "T" && $3 !~ /^bl_/' | wc -l)
+        others=$(nm -D --defined-only "$libdir/libbaleine.so.1" | awk '$2 == "T" && $3 !~ /^bl_/' | wc -l)
         if [ "$others" = 0 ]; then ok "only bl_* symbols exported"; else ko "$others non-bl_ symbols exported"; fi
-        if readelf -d "$libdir/libbaleine.so.0" | grep -q 'SONAME.*libbaleine.so.0'; then ok "SONAME libbaleine.so.0"; else ko "SONAME"; fi
+        if readelf -d "$libdir/libbaleine.so.1" | grep -q 'SONAME.*libbaleine.so.1'; then ok "SONAME libbaleine.so.1"; else ko "SONAME"; fi
 else
         ko "meson install --destdir"
 fi

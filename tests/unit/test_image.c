@@ -188,6 +188,10 @@ START_TEST(test_bad_input)
         bl_image_config *cfg;
         bl_image_config_new(&cfg);
         ck_assert_int_eq(bl_image_config_set_source(cfg, BL_IMAGE_SOURCE_DIR, NULL), -EINVAL);
+        /* past the last source, and a negative one */
+        ck_assert_int_eq(bl_image_config_set_source(cfg, (bl_image_source) (BL_IMAGE_SOURCE_EMPTY + 1), NULL), -EINVAL);
+        ck_assert_int_eq(bl_image_config_set_source(cfg, (bl_image_source) -1, NULL), -EINVAL);
+        ck_assert_int_eq(bl_image_config_set_source(cfg, BL_IMAGE_SOURCE_EMPTY, NULL), 0);
         bl_image_config_add_program(cfg, "relative/prog");
         ctx_begin_call(ctx);
         ck_assert_int_eq(bl_image_create(ctx, "prog", cfg), -ENOENT);
