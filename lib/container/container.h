@@ -6,7 +6,7 @@
 #include "core/core.h"
 #include "core/record.h"
 #include "net/net.h"
-#include "store/store.h"
+#include "store/model.h"
 
 #define MAX_NETS 8
 #define LOG_MAX_DEFAULT (8u << 20)
@@ -88,12 +88,6 @@ int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record 
 typedef enum live_state { LIVE_CREATED, LIVE_RUNNING, LIVE_DEAD } live_state;
 live_state container_liveness(const bl_record *rec);
 
-/* The identity of one run of a container: its init's pid and start time,
- * recorded under the lock.  A verb that waited outside the lock compares it
- * with the reloaded manifest's before it acts (compare-and-set). */
-struct run_id {
-        uint64_t pid, starttime;
-};
 struct run_id container_run_id(const bl_record *rec);
 bool container_same_run(const bl_record *rec, struct run_id id);
 

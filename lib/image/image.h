@@ -3,6 +3,7 @@
 
 #include "core/core.h"
 #include "core/record.h"
+#include "store/model.h" /* argv_to_json, argv_from_json */
 
 struct bl_image_config {
         uint64_t size;
@@ -27,9 +28,6 @@ int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const c
 int staging_add_program(bl_ctx *ctx, const char *dir, const char *program);
 int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path);
 
-/* The JSON text of an argv, and back (json-c). */
-char *argv_to_json(char *const argv[]);
-int argv_from_json(const char *json, char ***ret);
 
 /* lazylibs.c: loads libarchive and libcrypto; an error naming the
  * package when they cannot be. */
