@@ -62,6 +62,22 @@ uint64_t image_auto_size(uint64_t used);
 int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_t used, const char *source,
                      const bl_record *config);
 
+/* What a container takes from its image: its config, decoded (the JSON of
+ * the manifest stays inside image/). */
+struct image_run_config {
+        char **entrypoint, **cmd, **env;        /* NULL: none */
+        char *workdir, *user;
+};
+void image_run_config_done(struct image_run_config *c);
+/* A ready image's run config; -ENOENT, -EBUSY, -EBADMSG with a message. */
+int image_run_config_load(bl_ctx *ctx, const char *name, struct image_run_config *ret);
+/* The manifest keys of an image whose config is c (commit), for
+ * image_adopt_file. */
+int image_run_config_record(const struct image_run_config *c, const char *source_arg, bl_record **ret);
+
+/* Names of images whose creation was abandoned (creating, creator dead). */
+int image_abandoned(bl_ctx *ctx, char ***ret);
+
 /* The image's manifest, or -ENOENT with a message. */
 int image_load(bl_ctx *ctx, const char *name, bl_record **ret);
 /* ROOT/images/NAME.img */

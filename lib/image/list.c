@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "image.h"
@@ -19,6 +20,91 @@ int image_load(bl_ctx *ctx, const char *name, bl_record **ret)
                 return ctx_fail(ctx, EBUSY, "image \"%s\": is being created", name);
         }
         *ret = rec;
+        return 0;
+}
+
+void image_run_config_done(struct image_run_config *c)
+{
+        strv_freep(&c->entrypoint);
+        strv_freep(&c->cmd);
+        strv_freep(&c->env);
+        free(c->workdir);
+        free(c->user);
+        memset(c, 0, sizeof(*c));
+}
+
+static const char *const run_lists[] = { "entrypoint", "cmd", "env" };
+
+int image_run_config_load(bl_ctx *ctx, const char *name, struct image_run_config *ret)
+{
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = image_load(ctx, name, &rec);
+        if (r < 0)
+                return r;
+        struct image_run_config c = { 0 };
+        char ***lists[] = { &c.entrypoint, &c.cmd, &c.env };
+        for (size_t i = 0; i < ARRAY_SIZE(run_lists); i++) {
+                const char *v = bl_record_get(rec, run_lists[i]);
+                if (v && (r = argv_from_json(v, lists[i])) < 0) {
+                        image_run_config_done(&c);
+                        if (r != -EBADMSG)
+                                return r;
+                        _cleanup_free_ char *path = store_path(ctx, "manifeste/%s/%s.manifest", KIND_IMAGES, name);
+                        return ctx_fail(ctx, EBADMSG, "image \"%s\": corrupt manifest %s: bad value for key \"%s\"", name,
+                                        path ? path : "", run_lists[i]);
+                }
+        }
+        const char *wd = bl_record_get(rec, "workdir"), *user = bl_record_get(rec, "user");
+        if ((wd && !(c.workdir = strdup(wd))) || (user && !(c.user = strdup(user)))) {
+                image_run_config_done(&c);
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+int image_run_config_record(const struct image_run_config *c, const char *source_arg, bl_record **ret)
+{
+        _cleanup_record_ bl_record *rec = record_new();
+        char **const lists[] = { c->entrypoint, c->cmd, c->env };
+        int r = rec ? 0 : -ENOMEM;
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(run_lists); i++) {
+                if (!lists[i])
+                        continue;
+                _cleanup_free_ char *j = argv_to_json(lists[i]);
+                r = j ? record_set(rec, run_lists[i], j) : -ENOMEM;
+        }
+        if (r == 0)
+                r = record_set(rec, "workdir", c->workdir);
+        if (r == 0)
+                r = record_set(rec, "user", c->user);
+        if (r == 0)
+                r = record_set(rec, "source_arg", source_arg);
+        if (r < 0)
+                return r;
+        *ret = steal_ptr(&rec);
+        return 0;
+}
+
+int image_abandoned(bl_ctx *ctx, char ***ret)
+{
+        _cleanup_record_list_ bl_record_list *images = NULL;
+        char **names = NULL;
+        int r = manifest_list(ctx, KIND_IMAGES, &images);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < images->n; i++) {
+                const char *state = bl_record_get(images->items[i], "state");
+                uint64_t creator = 0;
+                if (!state || strcmp(state, "creating") != 0 ||
+                    (record_get_u64(images->items[i], "creator_pid", &creator) == 0 && creator > 0 && kill((pid_t) creator, 0) == 0))
+                        continue;
+                if ((r = strv_push(&names, bl_record_get(images->items[i], "name"))) < 0) {
+                        strv_freep(&names);
+                        return r;
+                }
+        }
+        *ret = names;
         return 0;
 }
 

@@ -420,6 +420,15 @@ int container_model_copy(const struct container_model *m, struct container_model
         return r < 0 ? r : container_model_decode(rec, ret, NULL);
 }
 
+void container_limits_done(struct container_limits *l)
+{
+        free(l->cpus);
+        for (size_t i = 0; i < MODEL_MAX_DISKS; i++)
+                free(l->disk[i].device);
+        strv_freep(&l->device_rules);
+        memset(l, 0, sizeof(*l));
+}
+
 void container_model_done(struct container_model *m)
 {
         free(m->name);
@@ -429,10 +438,7 @@ void container_model_done(struct container_model *m)
         free(m->workdir);
         free(m->hostname);
         free(m->user);
-        free(m->limits.cpus);
-        for (size_t i = 0; i < MODEL_MAX_DISKS; i++)
-                free(m->limits.disk[i].device);
-        strv_freep(&m->limits.device_rules);
+        container_limits_done(&m->limits);
         for (size_t i = 0; i < MODEL_MAX_NETS; i++)
                 free(m->nets[i].bridge);
         free(m->bridge);

@@ -101,6 +101,7 @@ struct container_model {
         bl_record *extra;       /* unknown keys, in order */
 };
 
+void container_limits_done(struct container_limits *l);
 void container_model_done(struct container_model *m);
 #define _cleanup_model_ _cleanup_(container_model_done)
 /* ret_key (may be NULL) names the offending key on -EBADMSG. */
