@@ -247,14 +247,16 @@ int container_finalize(bl_ctx *ctx, struct container_model *m, bool *ret_changed
                         nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         }
         if (ours) {
-                struct error pending, e;
-                ctx_error_take(ctx, &pending);
-                if (cgroup_remove(ctx, &h, cg) < 0) {
+                /* tolerated: logged.  A caller's pending failure stays the
+                 * one reported (the first error wins in the context) */
+                bool pending = ctx_has_error(ctx);
+                int r = cgroup_remove(ctx, &h, cg);
+                if (r < 0 && !pending) {
+                        struct error e;
                         ctx_error_take(ctx, &e);
                         ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
-                }
-                if (error_is_set(&pending))
-                        ctx_error_adopt(ctx, &pending);
+                } else if (r < 0)
+                        ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove cgroup baleine/%s: %s", m->name, cg, strerror(-r));
                 changed = true;
         }
         network_cleanup(ctx, m);

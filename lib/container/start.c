@@ -193,23 +193,21 @@ static int step_record_starting(struct start *st)
 }
 
 /* The program could not start (126/127): its init records the status and
- * ends; the run is finalized as any ended run.  The start's error is the
- * one reported; the finalize's own (if any) is only logged. */
-static int start_failed_program(struct start *st)
+ * ends; the run is finalized as any ended run.  The start's error (r, in
+ * the context) is the one reported: a later failure cannot replace it,
+ * the first error wins; the finalize's is only logged. */
+static int start_failed_program(struct start *st, int r)
 {
         while (waitpid(st->child.pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         close(st->child.pidfd);
         st->m->state = CSTATE_RUNNING;
         st->m->run.pid = 0;
-        struct error start_err, fin_err;
-        ctx_error_take(st->ctx, &start_err);
-        if (container_finalize(st->ctx, st->m, NULL) < 0) {
-                ctx_error_take(st->ctx, &fin_err);
-                ctx_log(st->ctx, BL_LOG_WARNING, "%s", fin_err.msg);
-        }
+        int fr = container_finalize(st->ctx, st->m, NULL);
+        if (fr < 0)
+                ctx_log(st->ctx, BL_LOG_WARNING, "container \"%s\": cannot record the end of its failed start: %s", st->name, strerror(-fr));
         st->nundo = 0;
-        return ctx_error_adopt(st->ctx, &start_err);
+        return r;
 }
 
 static int step_release(struct start *st)
@@ -218,7 +216,7 @@ static int step_release(struct start *st)
         int r = runtime_release(st->ctx, &st->spec, &st->child, &code);
         if (r < 0) {
                 ctx_fail_wrap(st->ctx, r, "container \"%s\"", st->name);
-                return code == 126 || code == 127 ? start_failed_program(st) : r;
+                return code == 126 || code == 127 ? start_failed_program(st, r) : r;
         }
         struct container_model *m = st->m;
         m->state = CSTATE_RUNNING;

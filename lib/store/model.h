@@ -169,3 +169,45 @@ int bridge_models_load(bl_ctx *ctx, struct bridge_models *ret);
 /* ---- string lists inside one value (JSON arrays of strings, json-c) ---- */
 char *argv_to_json(char *const argv[]);
 int argv_from_json(const char *json, char ***ret);
+
+/* ---- images ---- */
+
+typedef enum istate {
+        ISTATE_NONE,            /* no "state" key (the seed's manifests): ready */
+        ISTATE_CREATING,
+        ISTATE_READY,
+} istate;
+
+struct image_model {
+        char *name;
+        uint64_t size;          /* bytes of the image file */
+        char *path;             /* ROOT/images/NAME.img */
+        uint64_t used;          /* bytes of content */
+        char *source;           /* busybox, import, commit… */
+        uint64_t created;       /* seconds; 0: unknown */
+        istate state;
+        uint64_t creator_pid;   /* while creating */
+        char *source_arg;
+        /* what a container takes from it */
+        char **entrypoint, **cmd, **env;        /* NULL: none */
+        char *workdir, *user;
+        char **exposed_ports;   /* "80/tcp" */
+        char *labels;           /* a JSON object, as the image's config had it */
+        char *tag, *digest, *format;
+        bl_record *extra;
+};
+
+void image_model_done(struct image_model *m);
+#define _cleanup_image_model_ _cleanup_(image_model_done)
+int image_model_decode(const bl_record *rec, struct image_model *m, char ret_key[MODEL_KEY_MAX]);
+int image_model_encode(const struct image_model *m, bl_record **ret);
+int image_model_load(bl_ctx *ctx, const char *name, struct image_model *m);
+int image_model_save(bl_ctx *ctx, const struct image_model *m);
+
+struct image_models {
+        size_t n;
+        struct image_model *items;
+};
+void image_models_done(struct image_models *l);
+#define _cleanup_image_models_ _cleanup_(image_models_done)
+int image_models_load(bl_ctx *ctx, struct image_models *ret);

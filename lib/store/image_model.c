@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* An image manifest, decoded once and encoded once. */
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "model.h"
+
+enum ftype { F_STR, F_U64, F_STRV, F_STATE, F_OBJECT };
+
+struct field {
+        const char *key;
+        enum ftype type;
+        size_t off;
+};
+
+#define M(f) offsetof(struct image_model, f)
+
+/* in the order written: the seed's keys first */
+static const struct field fields[] = {
+        { "name", F_STR, M(name) },
+        { "size", F_U64, M(size) },
+        { "path", F_STR, M(path) },
+        { "used", F_U64, M(used) },
+        { "source", F_STR, M(source) },
+        { "created", F_U64, M(created) },
+        { "state", F_STATE, M(state) },
+        { "creator_pid", F_U64, M(creator_pid) },
+        { "source_arg", F_STR, M(source_arg) },
+        { "entrypoint", F_STRV, M(entrypoint) },
+        { "cmd", F_STRV, M(cmd) },
+        { "env", F_STRV, M(env) },
+        { "workdir", F_STR, M(workdir) },
+        { "user", F_STR, M(user) },
+        { "exposed_ports", F_STRV, M(exposed_ports) },
+        { "labels", F_OBJECT, M(labels) },
+        { "tag", F_STR, M(tag) },
+        { "digest", F_STR, M(digest) },
+        { "format", F_STR, M(format) },
+};
+
+static const char *const state_names[] = { [ISTATE_NONE] = NULL, [ISTATE_CREATING] = "creating", [ISTATE_READY] = "ready" };
+
+static bool json_object_text(const char *v)
+{
+        json_object *o = json_tokener_parse(v);
+        bool ok = o && json_object_is_type(o, json_type_object);
+        json_object_put(o);
+        return ok;
+}
+
+static int field_decode(const struct field *f, const char *v, struct image_model *m)
+{
+        void *p = (char *) m + f->off;
+        switch (f->type) {
+        case F_STR:
+                return (*(char **) p = strdup(v)) ? 0 : -ENOMEM;
+        case F_U64:
+                return parse_u64(v, p) < 0 ? -EBADMSG : 0;
+        case F_STRV:
+                return argv_from_json(v, p);
+        case F_OBJECT:
+                if (!json_object_text(v))
+                        return -EBADMSG;
+                return (*(char **) p = strdup(v)) ? 0 : -ENOMEM;
+        case F_STATE:
+                for (size_t s = 1; s < ARRAY_SIZE(state_names); s++)
+                        if (strcmp(v, state_names[s]) == 0) {
+                                *(istate *) p = (istate) s;
+                                return 0;
+                        }
+                return -EBADMSG;
+        }
+        return -EBADMSG;
+}
+
+static int field_encode(const struct field *f, const struct image_model *m, bl_record *rec)
+{
+        const void *p = (const char *) m + f->off;
+        switch (f->type) {
+        case F_STR:
+        case F_OBJECT:
+                return record_set(rec, f->key, *(char *const *) p);
+        case F_U64:
+                /* a size, a count: written when known */
+                return *(const uint64_t *) p ? record_setf(rec, f->key, "%" PRIu64, *(const uint64_t *) p) : 0;
+        case F_STRV: {
+                char *const *v = *(char **const *) p;
+                if (!v)
+                        return 0;
+                _cleanup_free_ char *j = argv_to_json(v);
+                return j ? record_set(rec, f->key, j) : -ENOMEM;
+        }
+        case F_STATE:
+                return record_set(rec, f->key, state_names[*(const istate *) p]);
+        }
+        return -EINVAL;
+}
+
+int image_model_decode(const bl_record *rec, struct image_model *m, char ret_key[MODEL_KEY_MAX])
+{
+        memset(m, 0, sizeof(*m));
+        int r = -ENOMEM;
+        if (!(m->extra = record_new()))
+                goto fail;
+        for (size_t i = 0; i < rec->n; i++) {
+                const struct field *f = NULL;
+                for (size_t k = 0; !f && k < ARRAY_SIZE(fields); k++)
+                        if (strcmp(fields[k].key, rec->keys[i]) == 0)
+                                f = &fields[k];
+                r = f ? field_decode(f, rec->values[i], m) : record_set(m->extra, rec->keys[i], rec->values[i]);
+                if (r < 0) {
+                        if (ret_key)
+                                snprintf(ret_key, MODEL_KEY_MAX, "%s", rec->keys[i]);
+                        goto fail;
+                }
+        }
+        if (!m->name) {
+                if (ret_key)
+                        snprintf(ret_key, MODEL_KEY_MAX, "name");
+                r = -EBADMSG;
+                goto fail;
+        }
+        return 0;
+fail:
+        image_model_done(m);
+        return r;
+}
+
+int image_model_encode(const struct image_model *m, bl_record **ret)
+{
+        _cleanup_record_ bl_record *rec = record_new();
+        int r = rec ? 0 : -ENOMEM;
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
+                r = field_encode(&fields[i], m, rec);
+        for (size_t i = 0; r == 0 && m->extra && i < m->extra->n; i++)
+                if (!bl_record_get(rec, m->extra->keys[i]))
+                        r = record_set(rec, m->extra->keys[i], m->extra->values[i]);
+        if (r < 0)
+                return r;
+        *ret = steal_ptr(&rec);
+        return 0;
+}
+
+void image_model_done(struct image_model *m)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+                void *p = (char *) m + fields[i].off;
+                if (fields[i].type == F_STR || fields[i].type == F_OBJECT)
+                        free(*(char **) p);
+                else if (fields[i].type == F_STRV)
+                        strv_freep(p);
+        }
+        bl_record_free(m->extra);
+        memset(m, 0, sizeof(*m));
+}
+
+static int decode_or_fail(bl_ctx *ctx, const char *name, const bl_record *rec, struct image_model *m)
+{
+        char key[MODEL_KEY_MAX] = "?";
+        int r = image_model_decode(rec, m, key);
+        if (r == -EBADMSG) {
+                _cleanup_free_ char *path = store_path(ctx, "manifeste/%s/%s.manifest", KIND_IMAGES, name);
+                return ctx_fail(ctx, EBADMSG, "image \"%s\": corrupt manifest %s: bad value for key \"%s\"", name, path ? path : "", key);
+        }
+        return r;
+}
+
+int image_model_load(bl_ctx *ctx, const char *name, struct image_model *m)
+{
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = manifest_load(ctx, KIND_IMAGES, name, &rec);
+        return r < 0 ? r : decode_or_fail(ctx, name, rec, m);
+}
+
+int image_model_save(bl_ctx *ctx, const struct image_model *m)
+{
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = image_model_encode(m, &rec);
+        return r < 0 ? r : manifest_save(ctx, KIND_IMAGES, m->name, rec);
+}
+
+void image_models_done(struct image_models *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                image_model_done(&l->items[i]);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}
+
+int image_models_load(bl_ctx *ctx, struct image_models *ret)
+{
+        _cleanup_record_list_ bl_record_list *list = NULL;
+        int r = manifest_list(ctx, KIND_IMAGES, &list);
+        if (r < 0)
+                return r;
+        struct image_models out = { 0, calloc(list->n + 1, sizeof(struct image_model)) };
+        if (!out.items)
+                return -ENOMEM;
+        for (size_t i = 0; i < list->n; i++) {
+                if ((r = decode_or_fail(ctx, bl_record_get(list->items[i], "name"), list->items[i], &out.items[out.n])) == 0) {
+                        out.n++;
+                        continue;
+                }
+                if (r != -EBADMSG) {
+                        image_models_done(&out);
+                        return r;
+                }
+                struct error e;
+                ctx_error_take(ctx, &e);
+                ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
+        }
+        *ret = out;
+        return 0;
+}
