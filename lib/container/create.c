@@ -9,7 +9,7 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cfg, struct image_run_config *ret_image,
+static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cfg, struct image_model *ret_image,
                     struct container_limits *ret_limits)
 {
         int r = bl_name_check(ctx, "container", name);
@@ -17,7 +17,7 @@ static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cf
                 return r;
         if (!cfg || !cfg->image)
                 return ctx_fail(ctx, EINVAL, "container \"%s\": no image given", name);
-        if ((r = image_run_config_load(ctx, cfg->image, ret_image)) < 0)
+        if ((r = image_load(ctx, cfg->image, ret_image)) < 0)
                 return r;
         struct cg_host h;
         struct cg_limits lim;
@@ -34,7 +34,7 @@ static int validate(bl_ctx *ctx, const char *name, const bl_container_config *cf
 
 /* As Docker: entrypoint + command; -p replaces the image's command,
  * --entrypoint its entrypoint (and drops its command). */
-static int resolve_cmd(const bl_container_config *cfg, const struct image_run_config *img, char ***ret)
+static int resolve_cmd(const bl_container_config *cfg, const struct image_model *img, char ***ret)
 {
         char *const *entry = cfg->entrypoint ? cfg->entrypoint : img->entrypoint;
         char *const *cmdv = cfg->argv ? cfg->argv : cfg->entrypoint ? NULL : img->cmd;
@@ -54,7 +54,7 @@ static int resolve_cmd(const bl_container_config *cfg, const struct image_run_co
         return 0;
 }
 
-static int resolve_env(const bl_container_config *cfg, const struct image_run_config *img, char ***ret)
+static int resolve_env(const bl_container_config *cfg, const struct image_model *img, char ***ret)
 {
         char **env = NULL;
         int r = env_set(&env, DEFAULT_PATH);
@@ -93,7 +93,7 @@ static int dup_or_null(char **dst, const char *src)
         return !src || (*dst = strdup(src)) ? 0 : -ENOMEM;
 }
 
-static int fill_model(bl_ctx *ctx, const char *name, const bl_container_config *cfg, const struct image_run_config *img,
+static int fill_model(bl_ctx *ctx, const char *name, const bl_container_config *cfg, const struct image_model *img,
                       struct container_model *m)
 {
         int r;
@@ -181,11 +181,11 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
 {
         ctx_begin_call(ctx);
         _cleanup_model_ struct container_model m = { 0 };
-        struct image_run_config img = { 0 };
+        struct image_model img = { 0 };
         int r = validate(ctx, name, cfg, &img, &m.limits);
         if (r == 0)
                 r = fill_model(ctx, name, cfg, &img, &m);
-        image_run_config_done(&img);
+        image_model_done(&img);
         if (r < 0 || (r = reserve(ctx, cfg, &m)) < 0)
                 return r;
         fault_point("container-create-reserved");
@@ -219,10 +219,13 @@ BL_EXPORT int bl_container_commit(bl_ctx *ctx, const char *name, const char *ima
                 return r;
         _cleanup_free_ char *disk = container_file(ctx, name, "rootfs.img");
         _cleanup_free_ char *partial = store_path(ctx, "tmp/image-%s.img.partial", image);
-        _cleanup_record_ bl_record *config = NULL;
         /* the container's command, env, workdir and user become the image's */
-        const struct image_run_config rc = { .cmd = m.cmd, .env = m.env, .workdir = m.workdir, .user = m.user };
-        if (!disk || !partial || image_run_config_record(&rc, name, &config) < 0) {
+        _cleanup_image_model_ struct image_model img = {
+                .cmd = strv_copy(m.cmd), .env = m.env ? strv_copy(m.env) : NULL, .workdir = strdup_or_null(m.workdir),
+                .user = strdup_or_null(m.user), .source_arg = strdup(name),
+        };
+        if (!disk || !partial || (m.cmd && !img.cmd) || (m.env && !img.env) || (m.workdir && !img.workdir) || (m.user && !img.user) ||
+            !img.source_arg) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -231,7 +234,7 @@ BL_EXPORT int bl_container_commit(bl_ctx *ctx, const char *name, const char *ima
                 goto fail;
         struct stat st;
         uint64_t used = stat(partial, &st) == 0 ? (uint64_t) st.st_blocks * 512 : 0;
-        if ((r = image_adopt_file(ctx, image, partial, used, "commit", config)) < 0)
+        if ((r = image_adopt_file(ctx, image, partial, used, "commit", &img)) < 0)
                 goto fail;
         return 0;
 fail:

@@ -53,33 +53,22 @@ int layer_write(bl_ctx *ctx, const char *root, const char *out);
 /* create.c: shared by create, import and commit */
 int image_reserve(bl_ctx *ctx, const char *name, const char *source);
 void image_unreserve(bl_ctx *ctx, const char *name);
-/* Makes the image file from a staging folder and records the manifest
- * (extra keys from `config`, may be NULL). */
+/* Makes the image file from a staging folder and records the manifest:
+ * `img` holds its config (cmd, env…; may be all empty), the rest (name,
+ * size, path…) is filled in here. */
 int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uint64_t size,
-                         const char *source, const bl_record *config);
+                         const char *source, struct image_model *img);
 uint64_t image_auto_size(uint64_t used);
 /* Moves a finished image file (ROOT/tmp/…partial) into place and records it. */
 int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_t used, const char *source,
-                     const bl_record *config);
-
-/* What a container takes from its image: its config, decoded (the JSON of
- * the manifest stays inside image/). */
-struct image_run_config {
-        char **entrypoint, **cmd, **env;        /* NULL: none */
-        char *workdir, *user;
-};
-void image_run_config_done(struct image_run_config *c);
-/* A ready image's run config; -ENOENT, -EBUSY, -EBADMSG with a message. */
-int image_run_config_load(bl_ctx *ctx, const char *name, struct image_run_config *ret);
-/* The manifest keys of an image whose config is c (commit), for
- * image_adopt_file. */
-int image_run_config_record(const struct image_run_config *c, const char *source_arg, bl_record **ret);
+                     struct image_model *img);
 
 /* Names of images whose creation was abandoned (creating, creator dead). */
 int image_abandoned(bl_ctx *ctx, char ***ret);
 
-/* The image's manifest, or -ENOENT with a message. */
-int image_load(bl_ctx *ctx, const char *name, bl_record **ret);
+/* A ready image's model (what a container takes from it: cmd, env,
+ * workdir…), or -ENOENT, -EBUSY, -EBADMSG with a message. */
+int image_load(bl_ctx *ctx, const char *name, struct image_model *ret);
 /* ROOT/images/NAME.img */
 char *image_file(bl_ctx *ctx, const char *name);
 

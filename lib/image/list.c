@@ -5,101 +5,30 @@
 #include "image.h"
 #include "store/store.h"
 
-int image_load(bl_ctx *ctx, const char *name, bl_record **ret)
+int image_load(bl_ctx *ctx, const char *name, struct image_model *ret)
 {
         int r = bl_name_check(ctx, "image", name);
-        if (r < 0)
+        if (r < 0 || (r = image_model_load(ctx, name, ret)) < 0)
                 return r;
-        bl_record *rec = NULL;
-        r = manifest_load(ctx, KIND_IMAGES, name, &rec);
-        if (r < 0)
-                return r;
-        const char *state = bl_record_get(rec, "state");
-        if (state && strcmp(state, "ready") != 0) {
-                bl_record_free(rec);
+        if (ret->state == ISTATE_CREATING) {
+                image_model_done(ret);
                 return ctx_fail(ctx, EBUSY, "image \"%s\": is being created", name);
         }
-        *ret = rec;
-        return 0;
-}
-
-void image_run_config_done(struct image_run_config *c)
-{
-        strv_freep(&c->entrypoint);
-        strv_freep(&c->cmd);
-        strv_freep(&c->env);
-        free(c->workdir);
-        free(c->user);
-        memset(c, 0, sizeof(*c));
-}
-
-static const char *const run_lists[] = { "entrypoint", "cmd", "env" };
-
-int image_run_config_load(bl_ctx *ctx, const char *name, struct image_run_config *ret)
-{
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = image_load(ctx, name, &rec);
-        if (r < 0)
-                return r;
-        struct image_run_config c = { 0 };
-        char ***lists[] = { &c.entrypoint, &c.cmd, &c.env };
-        for (size_t i = 0; i < ARRAY_SIZE(run_lists); i++) {
-                const char *v = bl_record_get(rec, run_lists[i]);
-                if (v && (r = argv_from_json(v, lists[i])) < 0) {
-                        image_run_config_done(&c);
-                        if (r != -EBADMSG)
-                                return r;
-                        _cleanup_free_ char *path = store_path(ctx, "manifeste/%s/%s.manifest", KIND_IMAGES, name);
-                        return ctx_fail(ctx, EBADMSG, "image \"%s\": corrupt manifest %s: bad value for key \"%s\"", name,
-                                        path ? path : "", run_lists[i]);
-                }
-        }
-        const char *wd = bl_record_get(rec, "workdir"), *user = bl_record_get(rec, "user");
-        if ((wd && !(c.workdir = strdup(wd))) || (user && !(c.user = strdup(user)))) {
-                image_run_config_done(&c);
-                return -ENOMEM;
-        }
-        *ret = c;
-        return 0;
-}
-
-int image_run_config_record(const struct image_run_config *c, const char *source_arg, bl_record **ret)
-{
-        _cleanup_record_ bl_record *rec = record_new();
-        char **const lists[] = { c->entrypoint, c->cmd, c->env };
-        int r = rec ? 0 : -ENOMEM;
-        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(run_lists); i++) {
-                if (!lists[i])
-                        continue;
-                _cleanup_free_ char *j = argv_to_json(lists[i]);
-                r = j ? record_set(rec, run_lists[i], j) : -ENOMEM;
-        }
-        if (r == 0)
-                r = record_set(rec, "workdir", c->workdir);
-        if (r == 0)
-                r = record_set(rec, "user", c->user);
-        if (r == 0)
-                r = record_set(rec, "source_arg", source_arg);
-        if (r < 0)
-                return r;
-        *ret = steal_ptr(&rec);
         return 0;
 }
 
 int image_abandoned(bl_ctx *ctx, char ***ret)
 {
-        _cleanup_record_list_ bl_record_list *images = NULL;
+        _cleanup_image_models_ struct image_models all = { 0 };
         char **names = NULL;
-        int r = manifest_list(ctx, KIND_IMAGES, &images);
+        int r = image_models_load(ctx, &all);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < images->n; i++) {
-                const char *state = bl_record_get(images->items[i], "state");
-                uint64_t creator = 0;
-                if (!state || strcmp(state, "creating") != 0 ||
-                    (record_get_u64(images->items[i], "creator_pid", &creator) == 0 && creator > 0 && kill((pid_t) creator, 0) == 0))
+        for (size_t i = 0; i < all.n; i++) {
+                const struct image_model *m = &all.items[i];
+                if (m->state != ISTATE_CREATING || (m->creator_pid > 0 && kill((pid_t) m->creator_pid, 0) == 0))
                         continue;
-                if ((r = strv_push(&names, bl_record_get(images->items[i], "name"))) < 0) {
+                if ((r = strv_push(&names, m->name)) < 0) {
                         strv_freep(&names);
                         return r;
                 }
@@ -108,33 +37,36 @@ int image_abandoned(bl_ctx *ctx, char ***ret)
         return 0;
 }
 
-/* Space the image file really takes (it is sparse). */
-static void add_allocated(bl_record *rec)
+/* The listing's record: the manifest's keys and the space the image file
+ * really takes (it is sparse). */
+static int image_record(const struct image_model *m, bl_record **ret)
 {
-        const char *path = bl_record_get(rec, "path");
+        _cleanup_record_ bl_record *rec = NULL;
         struct stat st;
-        if (path && stat(path, &st) == 0)
-                record_setf(rec, "allocated", "%llu", (unsigned long long) st.st_blocks * 512ULL);
+        int r = image_model_encode(m, &rec);
+        if (r == 0 && m->path && stat(m->path, &st) == 0)
+                r = record_setf(rec, "allocated", "%llu", (unsigned long long) st.st_blocks * 512ULL);
+        if (r < 0)
+                return r;
+        *ret = steal_ptr(&rec);
+        return 0;
 }
 
 BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
 {
         ctx_begin_call(ctx);
-        _cleanup_record_list_ bl_record_list *all = NULL, *out = record_list_new();
-        int r = manifest_list(ctx, KIND_IMAGES, &all);
+        _cleanup_image_models_ struct image_models all = { 0 };
+        _cleanup_record_list_ bl_record_list *out = record_list_new();
+        int r = out ? image_models_load(ctx, &all) : -ENOMEM;
+        for (size_t i = 0; r == 0 && i < all.n; i++) {
+                bl_record *rec;
+                if (all.items[i].state == ISTATE_CREATING)
+                        continue;
+                if ((r = image_record(&all.items[i], &rec)) == 0 && (r = record_list_push(out, rec)) < 0)
+                        bl_record_free(rec);
+        }
         if (r < 0)
                 return r;
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; i < all->n; i++) {
-                const char *state = bl_record_get(all->items[i], "state");
-                if (state && strcmp(state, "ready") != 0)
-                        continue;
-                add_allocated(all->items[i]);
-                if ((r = record_list_push(out, all->items[i])) < 0)
-                        return r;
-                all->items[i] = NULL;
-        }
         *ret = steal_ptr(&out);
         return 0;
 }
@@ -142,26 +74,22 @@ BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
 BL_EXPORT int bl_image_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 {
         ctx_begin_call(ctx);
-        bl_record *rec = NULL;
-        int r = image_load(ctx, name, &rec);
-        if (r < 0)
-                return r;
-        add_allocated(rec);
-        *ret = rec;
-        return 0;
+        _cleanup_image_model_ struct image_model m = { 0 };
+        int r = image_load(ctx, name, &m);
+        return r < 0 ? r : image_record(&m, ret);
 }
 
 BL_EXPORT int bl_image_remove(bl_ctx *ctx, const char *name)
 {
         ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
-        _cleanup_record_ bl_record *rec = NULL;
+        _cleanup_image_model_ struct image_model m = { 0 };
         int r = bl_name_check(ctx, "image", name);
         if (r < 0)
                 return r;
         if ((r = store_lock(ctx, &lock)) < 0)
                 return r;
-        if ((r = image_load(ctx, name, &rec)) < 0)
+        if ((r = image_load(ctx, name, &m)) < 0)
                 return r;
         /* the manifest goes first: a crash between leaves an orphan file that
          * check removes, never a manifest naming nothing */

@@ -242,6 +242,45 @@ START_TEST(test_bridge_model)
 }
 END_TEST
 
+START_TEST(test_image_model)
+{
+        /* as import writes it (the old escaped slash in exposed_ports read too) */
+        static const char text[] = "name: web\nsize: 134217728\npath: /r/images/web.img\nused: 4096\nsource: import\n"
+                                   "created: 1700000000\nstate: ready\nsource_arg: /tmp/web.tar\nentrypoint: [\"/docker-entrypoint.sh\"]\n"
+                                   "cmd: [\"nginx\",\"-g\",\"daemon off;\"]\nenv: [\"PATH=/bin\"]\nworkdir: /srv\nuser: www\n"
+                                   "exposed_ports: [\"80\\/tcp\"]\nlabels: {\"a\":\"b\"}\ntag: web:1\ndigest: sha256:00\nformat: docker\n"
+                                   "later: kept\n";
+        bl_record *rec;
+        struct image_model m;
+        ck_assert_int_eq(manifest_parse(text, &rec), 0);
+        ck_assert_int_eq(image_model_decode(rec, &m, NULL), 0);
+        bl_record_free(rec);
+        ck_assert_uint_eq(m.size, 128u << 20);
+        ck_assert_int_eq(m.state, ISTATE_READY);
+        ck_assert_str_eq(m.cmd[2], "daemon off;");
+        ck_assert_str_eq(m.exposed_ports[0], "80/tcp");
+        ck_assert_str_eq(m.labels, "{\"a\":\"b\"}");
+        ck_assert_int_eq(image_model_encode(&m, &rec), 0);
+        char *out;
+        ck_assert_int_eq(manifest_format(rec, &out), 0);
+        ck_assert(strncmp(out, "name: web\nsize: 134217728\npath: /r/images/web.img\n", 50) == 0);
+        ck_assert_ptr_nonnull(strstr(out, "\nexposed_ports: [\"80/tcp\"]\n"));
+        ck_assert_ptr_nonnull(strstr(out, "\nlater: kept\n"));
+        free(out);
+        bl_record_free(rec);
+        image_model_done(&m);
+        static const char *const bad[] = { "labels: [1]\n", "size: big\n", "state: broken\n", "cmd: nginx\n" };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                char *t = strdup_printf("name: x\n%s", bad[i]), key[MODEL_KEY_MAX] = "";
+                ck_assert_int_eq(manifest_parse(t, &rec), 0);
+                ck_assert_int_eq(image_model_decode(rec, &m, key), -EBADMSG);
+                ck_assert(strncmp(bad[i], key, strlen(key)) == 0 && bad[i][strlen(key)] == ':');
+                bl_record_free(rec);
+                free(t);
+        }
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("model");
@@ -253,6 +292,7 @@ int main(void)
         tcase_add_test(tc, test_corrupt_values);
         tcase_add_test(tc, test_load_names_file_and_key);
         tcase_add_test(tc, test_bridge_model);
+        tcase_add_test(tc, test_image_model);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
