@@ -93,23 +93,19 @@ void bridge_model_done(struct bridge_model *m)
         memset(m, 0, sizeof(*m));
 }
 
-static int decode_or_fail(bl_ctx *ctx, const char *name, const bl_record *rec, struct bridge_model *m)
+static int decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])
 {
-        char key[MODEL_KEY_MAX] = "?";
-        int r = bridge_model_decode(rec, m, key);
-        if (r == -EBADMSG) {
-                _cleanup_free_ char *path = store_path(ctx, "manifeste/%s/%s.manifest", KIND_BRIDGES, name);
-                return ctx_fail(ctx, EBADMSG, "bridge \"%s\": corrupt manifest %s: bad value for key \"%s\"", name, path ? path : "",
-                                key);
-        }
-        return r;
+        return bridge_model_decode(rec, m, ret_key);
+}
+
+static void done_any(void *m)
+{
+        bridge_model_done(m);
 }
 
 int bridge_model_load(bl_ctx *ctx, const char *name, struct bridge_model *m)
 {
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = manifest_load(ctx, KIND_BRIDGES, name, &rec);
-        return r < 0 ? r : decode_or_fail(ctx, name, rec, m);
+        return model_load(ctx, KIND_BRIDGES, name, decode_any, m);
 }
 
 int bridge_model_save(bl_ctx *ctx, const struct bridge_model *m)
@@ -130,27 +126,11 @@ void bridge_models_done(struct bridge_models *l)
 
 int bridge_models_load(bl_ctx *ctx, struct bridge_models *ret)
 {
-        _cleanup_record_list_ bl_record_list *list = NULL;
-        int r = manifest_list(ctx, KIND_BRIDGES, &list);
+        void *items;
+        size_t n;
+        int r = model_list(ctx, KIND_BRIDGES, decode_any, done_any, sizeof(struct bridge_model), &items, &n);
         if (r < 0)
                 return r;
-        struct bridge_models out = { 0, calloc(list->n + 1, sizeof(struct bridge_model)) };
-        if (!out.items)
-                return -ENOMEM;
-        for (size_t i = 0; i < list->n; i++) {
-                const char *name = bl_record_get(list->items[i], "name");
-                if ((r = decode_or_fail(ctx, name, list->items[i], &out.items[out.n])) == 0) {
-                        out.n++;
-                        continue;
-                }
-                if (r != -EBADMSG) {
-                        bridge_models_done(&out);
-                        return r;
-                }
-                struct error e;
-                ctx_error_take(ctx, &e);
-                ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
-        }
-        *ret = out;
+        *ret = (struct bridge_models) { n, items };
         return 0;
 }

@@ -450,28 +450,19 @@ void container_model_done(struct container_model *m)
         memset(m, 0, sizeof(*m));
 }
 
-static char *container_manifest_path(bl_ctx *ctx, const char *name)
+static int decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])
 {
-        return store_path(ctx, "manifeste/%s/%s.manifest", KIND_CONTAINERS, name);
+        return container_model_decode(rec, m, ret_key);
 }
 
-static int decode_or_fail(bl_ctx *ctx, const char *name, const bl_record *rec, struct container_model *m)
+static void done_any(void *m)
 {
-        char key[MODEL_KEY_MAX] = "?";
-        int r = container_model_decode(rec, m, key);
-        if (r == -EBADMSG) {
-                _cleanup_free_ char *path = container_manifest_path(ctx, name);
-                return ctx_fail(ctx, EBADMSG, "container \"%s\": corrupt manifest %s: bad value for key \"%s\"", name, path ? path : "",
-                                key);
-        }
-        return r;
+        container_model_done(m);
 }
 
 int container_model_load(bl_ctx *ctx, const char *name, struct container_model *m)
 {
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = manifest_load(ctx, KIND_CONTAINERS, name, &rec);
-        return r < 0 ? r : decode_or_fail(ctx, name, rec, m);
+        return model_load(ctx, KIND_CONTAINERS, name, decode_any, m);
 }
 
 int container_model_save(bl_ctx *ctx, const struct container_model *m)
@@ -492,28 +483,11 @@ void container_models_done(struct container_models *l)
 
 int container_models_load(bl_ctx *ctx, struct container_models *ret)
 {
-        _cleanup_record_list_ bl_record_list *list = NULL;
-        int r = manifest_list(ctx, KIND_CONTAINERS, &list);
+        void *items;
+        size_t n;
+        int r = model_list(ctx, KIND_CONTAINERS, decode_any, done_any, sizeof(struct container_model), &items, &n);
         if (r < 0)
                 return r;
-        struct container_models out = { 0, calloc(list->n + 1, sizeof(struct container_model)) };
-        if (!out.items)
-                return -ENOMEM;
-        for (size_t i = 0; i < list->n; i++) {
-                const char *name = bl_record_get(list->items[i], "name");
-                if ((r = decode_or_fail(ctx, name, list->items[i], &out.items[out.n])) == 0) {
-                        out.n++;
-                        continue;
-                }
-                if (r != -EBADMSG) {
-                        container_models_done(&out);
-                        return r;
-                }
-                /* skipped, never fatal: one bad file must not hide the others */
-                struct error e;
-                ctx_error_take(ctx, &e);
-                ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
-        }
-        *ret = out;
+        *ret = (struct container_models) { n, items };
         return 0;
 }

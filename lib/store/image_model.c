@@ -155,22 +155,19 @@ void image_model_done(struct image_model *m)
         memset(m, 0, sizeof(*m));
 }
 
-static int decode_or_fail(bl_ctx *ctx, const char *name, const bl_record *rec, struct image_model *m)
+static int decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])
 {
-        char key[MODEL_KEY_MAX] = "?";
-        int r = image_model_decode(rec, m, key);
-        if (r == -EBADMSG) {
-                _cleanup_free_ char *path = store_path(ctx, "manifeste/%s/%s.manifest", KIND_IMAGES, name);
-                return ctx_fail(ctx, EBADMSG, "image \"%s\": corrupt manifest %s: bad value for key \"%s\"", name, path ? path : "", key);
-        }
-        return r;
+        return image_model_decode(rec, m, ret_key);
+}
+
+static void done_any(void *m)
+{
+        image_model_done(m);
 }
 
 int image_model_load(bl_ctx *ctx, const char *name, struct image_model *m)
 {
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = manifest_load(ctx, KIND_IMAGES, name, &rec);
-        return r < 0 ? r : decode_or_fail(ctx, name, rec, m);
+        return model_load(ctx, KIND_IMAGES, name, decode_any, m);
 }
 
 int image_model_save(bl_ctx *ctx, const struct image_model *m)
@@ -191,26 +188,11 @@ void image_models_done(struct image_models *l)
 
 int image_models_load(bl_ctx *ctx, struct image_models *ret)
 {
-        _cleanup_record_list_ bl_record_list *list = NULL;
-        int r = manifest_list(ctx, KIND_IMAGES, &list);
+        void *items;
+        size_t n;
+        int r = model_list(ctx, KIND_IMAGES, decode_any, done_any, sizeof(struct image_model), &items, &n);
         if (r < 0)
                 return r;
-        struct image_models out = { 0, calloc(list->n + 1, sizeof(struct image_model)) };
-        if (!out.items)
-                return -ENOMEM;
-        for (size_t i = 0; i < list->n; i++) {
-                if ((r = decode_or_fail(ctx, bl_record_get(list->items[i], "name"), list->items[i], &out.items[out.n])) == 0) {
-                        out.n++;
-                        continue;
-                }
-                if (r != -EBADMSG) {
-                        image_models_done(&out);
-                        return r;
-                }
-                struct error e;
-                ctx_error_take(ctx, &e);
-                ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
-        }
-        *ret = out;
+        *ret = (struct image_models) { n, items };
         return 0;
 }

@@ -20,6 +20,17 @@
 #define MODEL_IFNAMSIZ 16
 #define MODEL_KEY_MAX 64        /* a key named in an error */
 
+/* ---- any model (model_io.c) ---- */
+typedef int (*model_decode_fn)(const bl_record *rec, void *model, char ret_key[MODEL_KEY_MAX]);
+typedef void (*model_done_fn)(void *model);
+/* ROOT/manifeste/KIND/NAME.manifest decoded: -ENOENT ("no such ..."),
+ * -EBADMSG with a message naming the file and the key. */
+int model_load(bl_ctx *ctx, const char *kind, const char *name, model_decode_fn decode, void *model);
+/* Every readable manifest of a kind, decoded, sorted by name, in an array
+ * of `size`-byte models; corrupt ones are logged (path, key) and skipped. */
+int model_list(bl_ctx *ctx, const char *kind, model_decode_fn decode, model_done_fn done, size_t size, void **ret_items,
+               size_t *ret_n);
+
 /* ---- containers ---- */
 
 typedef enum cstate {
