@@ -27,9 +27,8 @@ static int attached(bl_ctx *ctx, const char *bridge, size_t *ret)
         return 0;
 }
 
-BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
+static int bridge_add_call(bl_ctx *ctx, const char *name, const char *cidr)
 {
-        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -88,9 +87,14 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
         return 0;
 }
 
-BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
+BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_add_call(ctx, name, cidr), "bridge \"%s\"", name ? name : "");
+}
+
+static int bridge_remove_call(bl_ctx *ctx, const char *name, int force)
+{
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -112,6 +116,12 @@ BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
         return bridge_finish_remove(ctx, name);
 }
 
+BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_remove_call(ctx, name, force), "bridge \"%s\"", name ? name : "");
+}
+
 int bridge_finish_remove(bl_ctx *ctx, const char *name)
 {
         bool is_bridge = false;
@@ -123,9 +133,8 @@ int bridge_finish_remove(bl_ctx *ctx, const char *name)
         return manifest_remove(ctx, KIND_BRIDGES, name);
 }
 
-BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
+static int bridge_set_up_call(bl_ctx *ctx, const char *name, int up)
 {
-        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -133,6 +142,12 @@ BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
         if ((r = store_lock(ctx, &lock)) < 0 || (r = bridge_ensure(ctx, name, NULL, NULL)) < 0)
                 return r;
         return net_link_set_up(ctx, name, up);
+}
+
+BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_set_up_call(ctx, name, up), "bridge \"%s\"", name ? name : "");
 }
 
 /* The listing's record of a bridge: its manifest's keys, the kernel's
@@ -155,9 +170,8 @@ static int bridge_record(bl_ctx *ctx, const struct bridge_model *b, bl_record **
         return 0;
 }
 
-BL_EXPORT int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret)
+static int bridge_list_call(bl_ctx *ctx, bl_record_list **ret)
 {
-        ctx_begin_call(ctx);
         _cleanup_bridge_models_ struct bridge_models all = { 0 };
         _cleanup_record_list_ bl_record_list *list = record_list_new();
         int r = list ? bridge_models_load(ctx, &all) : -ENOMEM;
@@ -170,4 +184,10 @@ BL_EXPORT int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret)
                 return r;
         *ret = steal_ptr(&list);
         return 0;
+}
+
+BL_EXPORT int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_list_call(ctx, ret), "state root \"%s\": bridges", ctx->root);
 }

@@ -414,9 +414,8 @@ static void append_log(bl_ctx *ctx, const bl_record_list *out)
         fclose(f);
 }
 
-BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
+static int check_call(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
 {
-        ctx_begin_call(ctx);
         bool dry = flags & BL_CHECK_DRY_RUN;
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_list_ bl_record_list *out = record_list_new();
@@ -437,4 +436,10 @@ BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
         if (ret)
                 *ret = steal_ptr(&out);
         return 0;
+}
+
+BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, check_call(ctx, flags, ret), "state root \"%s\": check", ctx->root);
 }

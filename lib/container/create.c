@@ -177,9 +177,8 @@ static int complete(bl_ctx *ctx, struct container_model *m)
         return container_save(ctx, m);
 }
 
-BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
+static int container_create_call(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
 {
-        ctx_begin_call(ctx);
         _cleanup_model_ struct container_model m = { 0 };
         struct image_model img = { 0 };
         int r = validate(ctx, name, cfg, &img, &m.limits);
@@ -206,9 +205,14 @@ BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_contai
         return 0;
 }
 
-BL_EXPORT int bl_container_commit(bl_ctx *ctx, const char *name, const char *image)
+BL_EXPORT int bl_container_create(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_create_call(ctx, name, cfg), "container \"%s\"", name ? name : "");
+}
+
+static int container_commit_call(bl_ctx *ctx, const char *name, const char *image)
+{
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_load(ctx, name, &m);
         if (r < 0 || (r = bl_name_check(ctx, "image", image)) < 0)
@@ -242,4 +246,10 @@ fail:
                 unlink(partial);
         image_unreserve(ctx, image);
         return r;
+}
+
+BL_EXPORT int bl_container_commit(bl_ctx *ctx, const char *name, const char *image)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_commit_call(ctx, name, image), "container \"%s\"", name ? name : "");
 }

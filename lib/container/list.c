@@ -109,9 +109,8 @@ static int load_truth(bl_ctx *ctx, struct container_models *all)
         return 0;
 }
 
-BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
+static int container_list_call(bl_ctx *ctx, int all, bl_record_list **ret)
 {
-        ctx_begin_call(ctx);
         _cleanup_record_list_ bl_record_list *out = record_list_new();
         _cleanup_models_ struct container_models models = { 0 };
         int r;
@@ -135,9 +134,14 @@ BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
         return 0;
 }
 
-BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
+BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_list_call(ctx, all, ret), "state root \"%s\": containers", ctx->root);
+}
+
+static int container_inspect_call(bl_ctx *ctx, const char *name, bl_record **ret)
+{
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_load(ctx, name, &m);
         if (r < 0)
@@ -158,9 +162,14 @@ BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **re
         return container_record(&m, ret);
 }
 
-BL_EXPORT int bl_container_log_path(bl_ctx *ctx, const char *name, char **ret_path)
+BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_inspect_call(ctx, name, ret), "container \"%s\"", name ? name : "");
+}
+
+static int container_log_path_call(bl_ctx *ctx, const char *name, char **ret_path)
+{
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_load(ctx, name, &m);
         if (r < 0)
@@ -170,6 +179,12 @@ BL_EXPORT int bl_container_log_path(bl_ctx *ctx, const char *name, char **ret_pa
                 return -ENOMEM;
         *ret_path = p;
         return 0;
+}
+
+BL_EXPORT int bl_container_log_path(bl_ctx *ctx, const char *name, char **ret_path)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_log_path_call(ctx, name, ret_path), "container \"%s\"", name ? name : "");
 }
 
 /* The API's stats record (keys as before: memory_bytes memory_limit
@@ -192,9 +207,8 @@ static int stats_record(const struct cg_stats *st, bl_record *out)
         return r;
 }
 
-BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
+static int container_stats_call(bl_ctx *ctx, const char *name, bl_record **ret)
 {
-        ctx_begin_call(ctx);
         _cleanup_model_ struct container_model m = { 0 };
         _cleanup_record_ bl_record *out = record_new();
         int r = container_load(ctx, name, &m);
@@ -215,9 +229,14 @@ BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
         return 0;
 }
 
-BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
+BL_EXPORT int bl_container_stats(bl_ctx *ctx, const char *name, bl_record **ret)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_stats_call(ctx, name, ret), "container \"%s\"", name ? name : "");
+}
+
+static int container_update_call(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
+{
         _cleanup_unlock_ int lock = -1;
         _cleanup_model_ struct container_model m = { 0 };
         struct container_limits set = { 0 };
@@ -240,4 +259,10 @@ BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_contai
 out:
         container_limits_done(&set);
         return r;
+}
+
+BL_EXPORT int bl_container_update(bl_ctx *ctx, const char *name, const bl_container_config *cfg)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_update_call(ctx, name, cfg), "container \"%s\"", name ? name : "");
 }

@@ -280,9 +280,8 @@ int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flag
         return r;
 }
 
-BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
+static int container_start_call(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
 {
-        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_lock_load(ctx, name, &lock, &m);
@@ -294,4 +293,10 @@ BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, 
         m.restart_count = m.restart_failures = 0;
         m.restart_exhausted = false;
         return container_start_locked(ctx, &m, flags, ret);
+}
+
+BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_start_call(ctx, name, flags, ret), "container \"%s\"", name ? name : "");
 }

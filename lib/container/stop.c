@@ -75,9 +75,8 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         return r;
 }
 
-BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
+static int container_stop_call(bl_ctx *ctx, const char *name, int timeout)
 {
-        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_lock_load(ctx, name, &lock, &m);
@@ -86,9 +85,14 @@ BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
         return stop_with_lock(ctx, name, &lock, timeout, true, &m);
 }
 
-BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
+BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_stop_call(ctx, name, timeout), "container \"%s\"", name ? name : "");
+}
+
+static int container_restart_call(bl_ctx *ctx, const char *name, int timeout)
+{
         _cleanup_unlock_ int lock = -1;
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_lock_load(ctx, name, &lock, &m);
@@ -100,9 +104,14 @@ BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
         return container_start_locked(ctx, &m, 0, NULL);
 }
 
-BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
+BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_restart_call(ctx, name, timeout), "container \"%s\"", name ? name : "");
+}
+
+static int container_remove_call(bl_ctx *ctx, const char *name, int force)
+{
         _cleanup_unlock_ int lock = -1;
         _cleanup_model_ struct container_model m = { 0 };
         int r = container_lock_load(ctx, name, &lock, &m);
@@ -137,4 +146,10 @@ BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
         ctx_trace(ctx, "remove: done");
         ctx_log(ctx, BL_LOG_INFO, "container \"%s\": removed", name);
         return 0;
+}
+
+BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_remove_call(ctx, name, force), "container \"%s\"", name ? name : "");
 }

@@ -52,9 +52,8 @@ static int image_record(const struct image_model *m, bl_record **ret)
         return 0;
 }
 
-BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
+static int image_list_call(bl_ctx *ctx, bl_record_list **ret)
 {
-        ctx_begin_call(ctx);
         _cleanup_image_models_ struct image_models all = { 0 };
         _cleanup_record_list_ bl_record_list *out = record_list_new();
         int r = out ? image_models_load(ctx, &all) : -ENOMEM;
@@ -71,17 +70,27 @@ BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
         return 0;
 }
 
-BL_EXPORT int bl_image_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
+BL_EXPORT int bl_image_list(bl_ctx *ctx, bl_record_list **ret)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, image_list_call(ctx, ret), "state root \"%s\": images", ctx->root);
+}
+
+static int image_inspect_call(bl_ctx *ctx, const char *name, bl_record **ret)
+{
         _cleanup_image_model_ struct image_model m = { 0 };
         int r = image_load(ctx, name, &m);
         return r < 0 ? r : image_record(&m, ret);
 }
 
-BL_EXPORT int bl_image_remove(bl_ctx *ctx, const char *name)
+BL_EXPORT int bl_image_inspect(bl_ctx *ctx, const char *name, bl_record **ret)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, image_inspect_call(ctx, name, ret), "image \"%s\"", name ? name : "");
+}
+
+static int image_remove_call(bl_ctx *ctx, const char *name)
+{
         _cleanup_unlock_ int lock = -1;
         _cleanup_image_model_ struct image_model m = { 0 };
         int r = bl_name_check(ctx, "image", name);
@@ -101,4 +110,10 @@ BL_EXPORT int bl_image_remove(bl_ctx *ctx, const char *name)
                 ctx_log(ctx, BL_LOG_WARNING, "image \"%s\": cannot remove %s: %m", name, file);
         ctx_log(ctx, BL_LOG_INFO, "image \"%s\": removed", name);
         return 0;
+}
+
+BL_EXPORT int bl_image_remove(bl_ctx *ctx, const char *name)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, image_remove_call(ctx, name), "image \"%s\"", name ? name : "");
 }
