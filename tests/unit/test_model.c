@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The typed manifests: round trips, unknown keys, old encodings, corrupt values. */
 #include "core/core.h"
+#include "container/container.h"
 #include "store/model.h"
 #include "unit.h"
 
@@ -281,6 +282,46 @@ START_TEST(test_image_model)
 }
 END_TEST
 
+/* One mapping: config -> model limits -> the cgroup backend's values. */
+START_TEST(test_limits_mapping)
+{
+        char *rules[] = { "a c 1:3 rwm", NULL };
+        bl_container_config cfg = { .memory = 64u << 20, .cpus = "0-1", .cpu_quota = 1.5, .pids = 32, .device_rules = rules,
+                                    .ndisk = 1, .disk = { { .device = NULL, .read_bps = 1000, .write_bps = 0 } } };
+        struct container_model m = { .name = strdup("lim") };
+        ck_assert_int_eq(limits_from_config(ctx, &cfg, &m.limits), 0);
+        ck_assert_uint_eq(m.limits.memory, 64u << 20);
+        ck_assert_str_eq(m.limits.cpus, "0-1");
+        ck_assert_uint_eq(m.limits.ndisk, 1);
+        ck_assert_ptr_null(m.limits.disk[0].device);
+        /* an update replaces only what it sets */
+        bl_container_config upd = { .pids = 99 };
+        struct container_limits set;
+        ck_assert_int_eq(limits_from_config(ctx, &upd, &set), 0);
+        limits_merge(&m.limits, &set);
+        container_limits_done(&set);
+        ck_assert_uint_eq(m.limits.pids, 99);
+        ck_assert_uint_eq(m.limits.memory, 64u << 20);
+        ck_assert_str_eq(m.limits.cpus, "0-1");
+        /* the backend's view: numbers as recorded, the own disk left out
+         * while its loop device is unknown */
+        struct cg_limits lim;
+        ck_assert_int_eq(limits_to_cg(ctx, &m, &lim, -1), 0);
+        ck_assert_uint_eq(lim.memory, 64u << 20);
+        ck_assert(lim.cpu_quota == 1.5);
+        ck_assert_uint_eq(lim.pids, 99);
+        ck_assert_uint_eq(lim.ndisk, 0);
+        ck_assert_str_eq(lim.device_rules[0], "a c 1:3 rwm");
+        limits_free(&lim);
+        /* a disk that is not a block device: refused at once, named */
+        bl_container_config bad = { .ndisk = 1, .disk = { { .device = "/etc/hostname" } } };
+        ck_assert_int_eq(limits_from_config(ctx, &bad, &set), -ENODEV);
+        container_limits_done(&set);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "/etc/hostname"));
+        container_model_done(&m);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("model");
@@ -293,6 +334,7 @@ int main(void)
         tcase_add_test(tc, test_load_names_file_and_key);
         tcase_add_test(tc, test_bridge_model);
         tcase_add_test(tc, test_image_model);
+        tcase_add_test(tc, test_limits_mapping);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
