@@ -269,7 +269,7 @@ static const char *folder_user(bl_ctx *ctx, const char *name, const struct conta
                 return "its cgroup holds processes";
         if (copy && container_liveness(copy) == LIVE_RUNNING)
                 return "the init its copy records lives";
-        ctx_begin_call(ctx);
+        ctx_error_take(ctx, NULL); /* the probes' failures: tolerated */
         return NULL;
 }
 
@@ -281,7 +281,7 @@ static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
 {
         _cleanup_strv_ char **names = NULL;
         if (container_names(ctx, &names) < 0) {
-                ctx_begin_call(ctx);
+                ctx_error_take(ctx, NULL);
                 return;
         }
         for (char **p = names; p && *p; p++) {
@@ -290,7 +290,7 @@ static void check_container_folders(bl_ctx *ctx, bool dry, bl_record_list *out)
                 bool from_copy = false;
                 int r = container_load_any(ctx, name, &m, &from_copy);
                 bool has_manifest = manifest_exists(ctx, KIND_CONTAINERS, name);
-                ctx_begin_call(ctx);
+                ctx_error_take(ctx, NULL);
                 if (r == 0 && !from_copy)
                         continue; /* the manifest is fine */
                 if (has_manifest) {
@@ -382,7 +382,7 @@ static void check_host_mounts(bl_ctx *ctx, bool dry, bl_record_list *out)
                 _cleanup_free_ char *dir = store_path(ctx, "%s", places[i]);
                 _cleanup_strv_ char **targets = NULL;
                 if (!dir || disk_mounts_under(ctx, dir, &targets) < 0) {
-                        ctx_begin_call(ctx);
+                        ctx_error_take(ctx, NULL);
                         continue;
                 }
                 for (char **t = targets; t && *t; t++) {
@@ -430,7 +430,7 @@ static int check_call(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
         check_bridges(ctx, dry, out, &list);
         check_host_mounts(ctx, dry, out);
         check_orphans(ctx, dry, out);
-        ctx_begin_call(ctx);
+        ctx_error_take(ctx, NULL); /* what check tolerated is in its actions */
         if (!dry)
                 append_log(ctx, out);
         if (ret)

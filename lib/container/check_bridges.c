@@ -43,7 +43,7 @@ void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const struct cont
 {
         _cleanup_bridge_models_ struct bridge_models bridges = { 0 };
         if (bridge_models_load(ctx, &bridges) < 0) {
-                ctx_begin_call(ctx);
+                ctx_error_take(ctx, NULL);
                 return;
         }
         for (size_t i = 0; i < bridges.n; i++) {
@@ -76,6 +76,6 @@ void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const struct cont
         }
         if (!dry)
                 reattach_veths(ctx, out, containers);
-        ctx_begin_call(ctx);
+        ctx_error_take(ctx, NULL);
 }
 

@@ -64,7 +64,7 @@ static bool read_only_root(bl_ctx *ctx, int r)
                 return false;
         ctx_log(ctx, BL_LOG_WARNING, "state root \"%s\": cannot be written (%s); showing the state without correcting it", ctx->root,
                strerror(-r));
-        ctx_begin_call(ctx);
+        ctx_error_take(ctx, NULL);
         return true;
 }
 

@@ -55,7 +55,7 @@ static int used_addresses(bl_ctx *ctx, const char *bridge, uint32_t **ret, size_
         for (char **name = names; name && *name; name++) {
                 _cleanup_model_ struct container_model m = { 0 };
                 if ((r = container_load_any(ctx, *name, &m, NULL)) == -ENOENT) {
-                        ctx_begin_call(ctx);
+                        ctx_error_take(ctx, NULL);
                         continue; /* a folder of nothing: no address */
                 }
                 if (r < 0)
