@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stddef.h>
 
-#include "model.h"
+#include "model_fields.h"
 
 static const char *const state_names[] = {
         [CSTATE_NONE] = NULL, [CSTATE_CREATING] = "creating", [CSTATE_CREATED] = "created",
@@ -40,22 +40,6 @@ void restart_format(restart_kind k, uint64_t max, char buf[32])
         else
                 snprintf(buf, 32, "%s", names[k]);
 }
-
-/* The simple keys: one table for both ways. */
-enum ftype {
-        F_STR,          /* absent: NULL */
-        F_U64,          /* absent: 0, written when not 0 */
-        F_U64_ALWAYS,   /* written even when 0 (the seed's pid, starting_time) */
-        F_FLAG,         /* "yes" or absent */
-        F_YESNO,        /* always written, "yes" or "no" */
-        F_STRV,         /* a JSON array of strings; absent: NULL */
-};
-
-struct field {
-        const char *key;
-        enum ftype type;
-        size_t off;
-};
 
 #define M(f) offsetof(struct container_model, f)
 
@@ -93,63 +77,10 @@ static const struct field tail[] = {
         { "restart_exhausted", F_FLAG, M(restart_exhausted) },
 };
 
-static int field_decode(const struct field *f, const char *v, void *base)
+static const struct field *known_field(const char *key)
 {
-        void *p = (char *) base + f->off;
-        switch (f->type) {
-        case F_STR:
-                return (*(char **) p = strdup(v)) ? 0 : -ENOMEM;
-        case F_U64:
-        case F_U64_ALWAYS:
-                return parse_u64(v, p) < 0 ? -EBADMSG : 0;
-        case F_FLAG:
-        case F_YESNO:
-                if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
-                        return -EBADMSG;
-                *(bool *) p = v[0] == 'y';
-                return 0;
-        case F_STRV:
-                return argv_from_json(v, p);
-        }
-        return -EBADMSG;
-}
-
-static int field_encode(const struct field *f, const void *base, bl_record *rec)
-{
-        const void *p = (const char *) base + f->off;
-        switch (f->type) {
-        case F_STR:
-                return record_set(rec, f->key, *(char *const *) p);
-        case F_U64:
-                if (!*(const uint64_t *) p)
-                        return 0;
-                return record_setf(rec, f->key, "%" PRIu64, *(const uint64_t *) p);
-        case F_U64_ALWAYS:
-                return record_setf(rec, f->key, "%" PRIu64, *(const uint64_t *) p);
-        case F_FLAG:
-                return *(const bool *) p ? record_set(rec, f->key, "yes") : 0;
-        case F_YESNO:
-                return record_set(rec, f->key, *(const bool *) p ? "yes" : "no");
-        case F_STRV: {
-                char *const *v = *(char **const *) p;
-                if (!v)
-                        return 0;
-                _cleanup_free_ char *j = argv_to_json(v);
-                return j ? record_set(rec, f->key, j) : -ENOMEM;
-        }
-        }
-        return -EINVAL;
-}
-
-static const struct field *field_find(const char *key)
-{
-        for (size_t i = 0; i < ARRAY_SIZE(head); i++)
-                if (strcmp(head[i].key, key) == 0)
-                        return &head[i];
-        for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
-                if (strcmp(tail[i].key, key) == 0)
-                        return &tail[i];
-        return NULL;
+        const struct field *f = field_find(head, ARRAY_SIZE(head), key);
+        return f ? f : field_find(tail, ARRAY_SIZE(tail), key);
 }
 
 /* "net3" -> 3 when key is PREFIX followed by a small number */
@@ -297,7 +228,7 @@ int container_model_decode(const bl_record *rec, struct container_model *m, char
         count_slots(m, rec);
         for (size_t i = 0; i < rec->n; i++) {
                 const char *k = rec->keys[i], *v = rec->values[i];
-                const struct field *f = field_find(k);
+                const struct field *f = known_field(k);
                 bool known;
                 int ni = indexed(k, "net", MODEL_MAX_NETS), di = indexed(k, "disk", MODEL_MAX_DISKS);
                 if ((ni >= 0 && (size_t) ni >= m->nnets) || (di >= 0 && (size_t) di >= m->limits.ndisk))

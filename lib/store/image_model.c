@@ -1,18 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An image manifest, decoded once and encoded once. */
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <stddef.h>
 
-#include "model.h"
+#include "model_fields.h"
 
-enum ftype { F_STR, F_U64, F_STRV, F_STATE, F_OBJECT };
-
-struct field {
-        const char *key;
-        enum ftype type;
-        size_t off;
-};
+static const char *const state_names[] = { [ISTATE_NONE] = NULL, [ISTATE_CREATING] = "creating", [ISTATE_READY] = "ready" };
 
 #define M(f) offsetof(struct image_model, f)
 
@@ -24,7 +17,7 @@ static const struct field fields[] = {
         { "used", F_U64, M(used) },
         { "source", F_STR, M(source) },
         { "created", F_U64, M(created) },
-        { "state", F_STATE, M(state) },
+        { "state", F_ENUM, M(state), state_names, ARRAY_SIZE(state_names) },
         { "creator_pid", F_U64, M(creator_pid) },
         { "source_arg", F_STR, M(source_arg) },
         { "entrypoint", F_STRV, M(entrypoint) },
@@ -39,64 +32,6 @@ static const struct field fields[] = {
         { "format", F_STR, M(format) },
 };
 
-static const char *const state_names[] = { [ISTATE_NONE] = NULL, [ISTATE_CREATING] = "creating", [ISTATE_READY] = "ready" };
-
-static bool json_object_text(const char *v)
-{
-        json_object *o = json_tokener_parse(v);
-        bool ok = o && json_object_is_type(o, json_type_object);
-        json_object_put(o);
-        return ok;
-}
-
-static int field_decode(const struct field *f, const char *v, struct image_model *m)
-{
-        void *p = (char *) m + f->off;
-        switch (f->type) {
-        case F_STR:
-                return (*(char **) p = strdup(v)) ? 0 : -ENOMEM;
-        case F_U64:
-                return parse_u64(v, p) < 0 ? -EBADMSG : 0;
-        case F_STRV:
-                return argv_from_json(v, p);
-        case F_OBJECT:
-                if (!json_object_text(v))
-                        return -EBADMSG;
-                return (*(char **) p = strdup(v)) ? 0 : -ENOMEM;
-        case F_STATE:
-                for (size_t s = 1; s < ARRAY_SIZE(state_names); s++)
-                        if (strcmp(v, state_names[s]) == 0) {
-                                *(istate *) p = (istate) s;
-                                return 0;
-                        }
-                return -EBADMSG;
-        }
-        return -EBADMSG;
-}
-
-static int field_encode(const struct field *f, const struct image_model *m, bl_record *rec)
-{
-        const void *p = (const char *) m + f->off;
-        switch (f->type) {
-        case F_STR:
-        case F_OBJECT:
-                return record_set(rec, f->key, *(char *const *) p);
-        case F_U64:
-                /* a size, a count: written when known */
-                return *(const uint64_t *) p ? record_setf(rec, f->key, "%" PRIu64, *(const uint64_t *) p) : 0;
-        case F_STRV: {
-                char *const *v = *(char **const *) p;
-                if (!v)
-                        return 0;
-                _cleanup_free_ char *j = argv_to_json(v);
-                return j ? record_set(rec, f->key, j) : -ENOMEM;
-        }
-        case F_STATE:
-                return record_set(rec, f->key, state_names[*(const istate *) p]);
-        }
-        return -EINVAL;
-}
-
 int image_model_decode(const bl_record *rec, struct image_model *m, char ret_key[MODEL_KEY_MAX])
 {
         memset(m, 0, sizeof(*m));
@@ -104,10 +39,7 @@ int image_model_decode(const bl_record *rec, struct image_model *m, char ret_key
         if (!(m->extra = record_new()))
                 goto fail;
         for (size_t i = 0; i < rec->n; i++) {
-                const struct field *f = NULL;
-                for (size_t k = 0; !f && k < ARRAY_SIZE(fields); k++)
-                        if (strcmp(fields[k].key, rec->keys[i]) == 0)
-                                f = &fields[k];
+                const struct field *f = field_find(fields, ARRAY_SIZE(fields), rec->keys[i]);
                 r = f ? field_decode(f, rec->values[i], m) : record_set(m->extra, rec->keys[i], rec->values[i]);
                 if (r < 0) {
                         if (ret_key)
@@ -144,13 +76,8 @@ int image_model_encode(const struct image_model *m, bl_record **ret)
 
 void image_model_done(struct image_model *m)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-                void *p = (char *) m + fields[i].off;
-                if (fields[i].type == F_STR || fields[i].type == F_OBJECT)
-                        free(*(char **) p);
-                else if (fields[i].type == F_STRV)
-                        strv_freep(p);
-        }
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+                field_free(&fields[i], m);
         bl_record_free(m->extra);
         memset(m, 0, sizeof(*m));
 }
