@@ -18,3 +18,6 @@ int check_act(bl_ctx *ctx, bl_record_list *out, const char *object, const char *
 
 /* Bridges, both ways; veths of running containers attached again. */
 void check_bridges(bl_ctx *ctx, bool dry, bl_record_list *out, const struct container_models *containers);
+
+/* Applies an exited container's restart policy (check_restart.c). */
+void restart_policy(bl_ctx *ctx, struct container_model *m, bool dry, bl_record_list *out);
