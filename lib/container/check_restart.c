@@ -73,4 +73,3 @@ void restart_policy(bl_ctx *ctx, struct container_model *m, bool dry, bl_record_
         } else
                 act(ctx, out, name, "restart", "restarted (policy %s, exit was %llu, restart %llu)", policy, code, count + 1);
 }
-
