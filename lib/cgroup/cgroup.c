@@ -267,9 +267,10 @@ bool cgroup_populated(const struct cg_host *h, const char *name)
         return false;
 }
 
-int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, bl_record *out)
+int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, struct cg_stats *ret)
 {
-        int r = backend(h)->stats(h, name, out);
+        memset(ret, 0, sizeof(*ret));
+        int r = backend(h)->stats(h, name, ret);
         return r < 0 ? ctx_fail(ctx, r, "cgroup baleine/%s: cannot read usage: %s", name, strerror(-r)) : 0;
 }
 

@@ -6,7 +6,6 @@
 #include <sys/types.h>
 
 #include "core/core.h"
-#include "core/record.h"
 
 #define CG_MAX_DISK 8
 
@@ -57,8 +56,15 @@ int cgroup_remove(bl_ctx *ctx, const struct cg_host *h, const char *name);
 bool cgroup_exists(const struct cg_host *h, const char *name);
 /* Whether any process is in the cgroup (in any of its hierarchies). */
 bool cgroup_populated(const struct cg_host *h, const char *name);
-/* memory_bytes memory_limit cpu_usec pids disk_read_bytes disk_write_bytes */
-int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, bl_record *out);
+/* What a cgroup has used; a has_ flag is false where the host cannot count it. */
+struct cg_stats {
+        bool has_memory, has_memory_limit, has_cpu, has_pids;
+        uint64_t memory_bytes, memory_limit;
+        uint64_t cpu_usec;
+        uint64_t pids;
+        uint64_t disk_read_bytes, disk_write_bytes;
+};
+int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, struct cg_stats *ret);
 /* Number of OOM kills the kernel counted in the cgroup. */
 int cgroup_oom_kills(const struct cg_host *h, const char *name, uint64_t *ret);
 
@@ -73,7 +79,7 @@ struct cg_backend {
         int (*procs_files)(const struct cg_host *h, const char *name, char ***ret);
         int (*remove)(bl_ctx *ctx, const struct cg_host *h, const char *name);
         bool (*exists)(const struct cg_host *h, const char *name);
-        int (*stats)(const struct cg_host *h, const char *name, bl_record *out);
+        int (*stats)(const struct cg_host *h, const char *name, struct cg_stats *ret);
         int (*oom_kills)(const struct cg_host *h, const char *name, uint64_t *ret);
 };
 extern const struct cg_backend cg_v1, cg_v2;

@@ -233,7 +233,7 @@ static void blkio_bytes(const char *dir, uint64_t *rd, uint64_t *wr)
         }
 }
 
-static int v1_stats(const struct cg_host *h, const char *name, bl_record *out)
+static int v1_stats(const struct cg_host *h, const char *name, struct cg_stats *out)
 {
         uint64_t v;
         _cleanup_free_ char *mem = dir_of(h, "memory", name), *acct = dir_of(h, "cpuacct", name);
@@ -242,18 +242,12 @@ static int v1_stats(const struct cg_host *h, const char *name, bl_record *out)
                 return -ENOMEM;
         if (!path_exists(mem))
                 return -ENOENT;
-        if (cg_read_u64(mem, "memory.usage_in_bytes", &v) == 0)
-                record_setf(out, "memory_bytes", "%" PRIu64, v);
-        if (cg_read_u64(mem, "memory.limit_in_bytes", &v) == 0)
-                record_setf(out, "memory_limit", "%" PRIu64, v);
-        if (cg_read_u64(acct, "cpuacct.usage", &v) == 0)
-                record_setf(out, "cpu_usec", "%" PRIu64, v / 1000);
-        if (cg_read_u64(pids, "pids.current", &v) == 0)
-                record_setf(out, "pids", "%" PRIu64, v);
-        uint64_t rd, wr;
-        blkio_bytes(blk, &rd, &wr);
-        record_setf(out, "disk_read_bytes", "%" PRIu64, rd);
-        record_setf(out, "disk_write_bytes", "%" PRIu64, wr);
+        out->has_memory = cg_read_u64(mem, "memory.usage_in_bytes", &out->memory_bytes) == 0;
+        out->has_memory_limit = cg_read_u64(mem, "memory.limit_in_bytes", &out->memory_limit) == 0;
+        if ((out->has_cpu = cg_read_u64(acct, "cpuacct.usage", &v) == 0))
+                out->cpu_usec = v / 1000;
+        out->has_pids = cg_read_u64(pids, "pids.current", &out->pids) == 0;
+        blkio_bytes(blk, &out->disk_read_bytes, &out->disk_write_bytes);
         return 0;
 }
 

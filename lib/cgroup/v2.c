@@ -190,26 +190,18 @@ static void io_bytes(const char *dir, uint64_t *rd, uint64_t *wr)
         }
 }
 
-static int v2_stats(const struct cg_host *h, const char *name, bl_record *out)
+static int v2_stats(const struct cg_host *h, const char *name, struct cg_stats *out)
 {
         _cleanup_free_ char *d = dir_of(h, name);
-        uint64_t v;
         if (!d)
                 return -ENOMEM;
         if (!path_exists(d))
                 return -ENOENT;
-        if (cg_read_u64(d, "memory.current", &v) == 0)
-                record_setf(out, "memory_bytes", "%" PRIu64, v);
-        if (cg_read_u64(d, "memory.max", &v) == 0)
-                record_setf(out, "memory_limit", "%" PRIu64, v);
-        if (cg_read_keyed(d, "cpu.stat", "usage_usec", &v) == 0)
-                record_setf(out, "cpu_usec", "%" PRIu64, v);
-        if (cg_read_u64(d, "pids.current", &v) == 0)
-                record_setf(out, "pids", "%" PRIu64, v);
-        uint64_t rd, wr;
-        io_bytes(d, &rd, &wr);
-        record_setf(out, "disk_read_bytes", "%" PRIu64, rd);
-        record_setf(out, "disk_write_bytes", "%" PRIu64, wr);
+        out->has_memory = cg_read_u64(d, "memory.current", &out->memory_bytes) == 0;
+        out->has_memory_limit = cg_read_u64(d, "memory.max", &out->memory_limit) == 0;
+        out->has_cpu = cg_read_keyed(d, "cpu.stat", "usage_usec", &out->cpu_usec) == 0;
+        out->has_pids = cg_read_u64(d, "pids.current", &out->pids) == 0;
+        io_bytes(d, &out->disk_read_bytes, &out->disk_write_bytes);
         return 0;
 }
 

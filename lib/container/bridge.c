@@ -16,28 +16,19 @@ static int bridge_name_check(bl_ctx *ctx, const char *name)
 /* Containers whose manifests name the bridge. */
 static int attached(bl_ctx *ctx, const char *bridge, size_t *ret)
 {
-        _cleanup_record_list_ bl_record_list *all = NULL;
-        int r = manifest_list(ctx, KIND_CONTAINERS, &all);
+        _cleanup_models_ struct container_models all = { 0 };
+        int r = container_models_load(ctx, &all);
         if (r < 0)
                 return r;
         size_t n = 0;
-        for (size_t i = 0; i < all->n; i++)
-                for (size_t k = 0; k < network_count(all->items[i]); k++) {
-                        _cleanup_free_ char *br = NULL;
-                        uint32_t a;
-                        int p;
-                        if (network_parse(all->items[i], k, &br, &a, &p, NULL) == 0 && strcmp(br, bridge) == 0) {
-                                n++;
-                                break;
-                        }
-                }
+        for (size_t i = 0; i < all.n; i++)
+                n += network_uses(&all.items[i], bridge);
         *ret = n;
         return 0;
 }
 
-BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
+static int bridge_add_call(bl_ctx *ctx, const char *name, const char *cidr)
 {
-        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -56,40 +47,38 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
                 return r;
         if (manifest_exists(ctx, KIND_BRIDGES, name))
                 return ctx_fail(ctx, EEXIST, "bridge \"%s\": already exists", name);
-        _cleanup_record_list_ bl_record_list *all = NULL;
-        if ((r = manifest_list(ctx, KIND_BRIDGES, &all)) < 0)
+        _cleanup_bridge_models_ struct bridge_models all = { 0 };
+        if ((r = bridge_models_load(ctx, &all)) < 0)
                 return r;
-        for (size_t i = 0; i < all->n; i++) {
-                uint32_t oa;
-                int op;
-                const char *other = bl_record_get(all->items[i], "address");
-                if (other && parse_ipv4_cidr(other, &oa, &op) == 0 && net_subnets_overlap(addr, prefix, oa, op))
-                        return ctx_fail(ctx, EADDRINUSE, "bridge \"%s\": %s overlaps bridge \"%s\" (%s)", name, cidr,
-                                      bl_record_get(all->items[i], "name"), other);
+        for (size_t i = 0; i < all.n; i++) {
+                const struct bridge_model *o = &all.items[i];
+                char ip[16];
+                if (!o->has_address || !net_subnets_overlap(addr, prefix, o->addr, o->prefix))
+                        continue;
+                format_ipv4(o->addr, ip);
+                return ctx_fail(ctx, EADDRINUSE, "bridge \"%s\": %s overlaps bridge \"%s\" (%s/%d)", name, cidr, o->name, ip, o->prefix);
         }
         /* never take over an interface someone else made */
         if ((r = net_link_query(ctx, name, NULL, NULL, NULL)) != 0)
                 return r < 0 ? r : ctx_fail(ctx, EEXIST, "bridge \"%s\": a network interface of that name already exists", name);
         /* the manifest first, as a reservation: a crash then leaves one
          * that check undoes, never a kernel bridge nothing names */
-        _cleanup_record_ bl_record *rec = record_new();
-        if (!rec)
+        _cleanup_bridge_model_ struct bridge_model b = {
+                .name = strdup(name), .addr = addr, .prefix = prefix, .has_address = true, .state = BSTATE_CREATING,
+                .creator_pid = (uint64_t) getpid(), .created = (uint64_t) time(NULL),
+        };
+        if (!b.name)
                 return -ENOMEM;
-        record_set(rec, "name", name);
-        record_set(rec, "address", cidr);
-        record_set(rec, "state", "creating");
-        record_setf(rec, "creator_pid", "%d", (int) getpid());
-        record_setf(rec, "created", "%lld", (long long) time(NULL));
-        if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0)
+        if ((r = bridge_model_save(ctx, &b)) < 0)
                 return r;
         if ((r = net_bridge_ensure(ctx, name, addr, prefix)) < 0) {
                 manifest_remove(ctx, KIND_BRIDGES, name);
                 return r;
         }
         fault_point("bridge-add-kernel");
-        record_set(rec, "state", "ready");
-        record_set(rec, "creator_pid", NULL);
-        if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0) {
+        b.state = BSTATE_READY;
+        b.creator_pid = 0;
+        if ((r = bridge_model_save(ctx, &b)) < 0) {
                 net_bridge_delete(ctx, name);
                 manifest_remove(ctx, KIND_BRIDGES, name);
                 return r;
@@ -98,15 +87,20 @@ BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
         return 0;
 }
 
-BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
+BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_add_call(ctx, name, cidr), "bridge \"%s\"", name ? name : "");
+}
+
+static int bridge_remove_call(bl_ctx *ctx, const char *name, int force)
+{
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
         _cleanup_unlock_ int lock = -1;
-        _cleanup_record_ bl_record *rec = NULL;
-        if ((r = store_lock(ctx, &lock)) < 0 || (r = manifest_load(ctx, KIND_BRIDGES, name, &rec)) < 0)
+        _cleanup_bridge_model_ struct bridge_model b = { 0 };
+        if ((r = store_lock(ctx, &lock)) < 0 || (r = bridge_model_load(ctx, name, &b)) < 0)
                 return r;
         size_t n;
         if ((r = attached(ctx, name, &n)) < 0)
@@ -115,11 +109,17 @@ BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
                 return ctx_fail(ctx, EBUSY, "bridge \"%s\": %zu container%s attached; remove %s first or use --force", name, n,
                               n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
         /* marked first: a crash then leaves a removal check completes */
-        record_set(rec, "state", "removing");
-        if ((r = manifest_save(ctx, KIND_BRIDGES, name, rec)) < 0)
+        b.state = BSTATE_REMOVING;
+        if ((r = bridge_model_save(ctx, &b)) < 0)
                 return r;
         fault_point("bridge-remove-marked");
         return bridge_finish_remove(ctx, name);
+}
+
+BL_EXPORT int bl_bridge_remove(bl_ctx *ctx, const char *name, int force)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_remove_call(ctx, name, force), "bridge \"%s\"", name ? name : "");
 }
 
 int bridge_finish_remove(bl_ctx *ctx, const char *name)
@@ -133,9 +133,8 @@ int bridge_finish_remove(bl_ctx *ctx, const char *name)
         return manifest_remove(ctx, KIND_BRIDGES, name);
 }
 
-BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
+static int bridge_set_up_call(bl_ctx *ctx, const char *name, int up)
 {
-        ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);
         if (r < 0)
                 return r;
@@ -145,24 +144,50 @@ BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
         return net_link_set_up(ctx, name, up);
 }
 
+BL_EXPORT int bl_bridge_set_up(bl_ctx *ctx, const char *name, int up)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, bridge_set_up_call(ctx, name, up), "bridge \"%s\"", name ? name : "");
+}
+
+/* The listing's record of a bridge: its manifest's keys, the kernel's
+ * state and the number of containers attached. */
+static int bridge_record(bl_ctx *ctx, const struct bridge_model *b, bl_record **ret)
+{
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = bridge_model_encode(b, &rec);
+        if (r < 0)
+                return r;
+        bool up = false;
+        int e = net_link_query(ctx, b->name, &up, NULL, NULL);
+        if (b->state != BSTATE_CREATING && b->state != BSTATE_REMOVING)
+                r = record_set(rec, "state", e == 1 ? (up ? "up" : "down") : "missing");
+        size_t n = 0;
+        attached(ctx, b->name, &n);
+        if (r < 0 || (r = record_setf(rec, "containers", "%zu", n)) < 0)
+                return r;
+        *ret = steal_ptr(&rec);
+        return 0;
+}
+
+static int bridge_list_call(bl_ctx *ctx, bl_record_list **ret)
+{
+        _cleanup_bridge_models_ struct bridge_models all = { 0 };
+        _cleanup_record_list_ bl_record_list *list = record_list_new();
+        int r = list ? bridge_models_load(ctx, &all) : -ENOMEM;
+        for (size_t i = 0; r == 0 && i < all.n; i++) {
+                bl_record *rec;
+                if ((r = bridge_record(ctx, &all.items[i], &rec)) == 0 && (r = record_list_push(list, rec)) < 0)
+                        bl_record_free(rec);
+        }
+        if (r < 0)
+                return r;
+        *ret = steal_ptr(&list);
+        return 0;
+}
+
 BL_EXPORT int bl_bridge_list(bl_ctx *ctx, bl_record_list **ret)
 {
         ctx_begin_call(ctx);
-        bl_record_list *list;
-        int r = manifest_list(ctx, KIND_BRIDGES, &list);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < list->n; i++) {
-                bl_record *rec = list->items[i];
-                bool up = false;
-                int e = net_link_query(ctx, bl_record_get(rec, "name"), &up, NULL, NULL);
-                const char *st = bl_record_get(rec, "state");
-                if (!st || (strcmp(st, "creating") != 0 && strcmp(st, "removing") != 0))
-                        record_set(rec, "state", e == 1 ? (up ? "up" : "down") : "missing");
-                size_t n = 0;
-                attached(ctx, bl_record_get(rec, "name"), &n);
-                record_setf(rec, "containers", "%zu", n);
-        }
-        *ret = list;
-        return 0;
+        return ctx_end_call(ctx, bridge_list_call(ctx, ret), "state root \"%s\": bridges", ctx->root);
 }

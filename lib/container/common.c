@@ -18,22 +18,22 @@ char *container_file(bl_ctx *ctx, const char *name, const char *file)
         return store_path(ctx, "containers/%s/%s", name, file);
 }
 
-int container_load(bl_ctx *ctx, const char *name, bl_record **ret)
+int container_load(bl_ctx *ctx, const char *name, struct container_model *m)
 {
         int r = bl_name_check(ctx, "container", name);
         if (r < 0)
                 return r;
-        return manifest_load(ctx, KIND_CONTAINERS, name, ret);
+        return container_model_load(ctx, name, m);
 }
 
-int container_save(bl_ctx *ctx, const bl_record *rec)
+int container_save(bl_ctx *ctx, const struct container_model *m)
 {
-        const char *name = bl_record_get(rec, "name");
-        int r = manifest_save(ctx, KIND_CONTAINERS, name, rec);
+        const char *name = m->name;
+        int r = container_model_save(ctx, m);
         if (r < 0)
                 return r;
         _cleanup_free_ char *copy = container_file(ctx, name, "manifest.copy"), *text = NULL;
-        if (!copy || manifest_format(rec, &text) < 0)
+        if (!copy || container_model_format(m, &text) < 0)
                 return 0;
         /* best effort: the manifest is the truth, the copy a spare */
         r = write_file_atomic(copy, text, strlen(text), 0600);
@@ -42,26 +42,24 @@ int container_save(bl_ctx *ctx, const bl_record *rec)
         return 0;
 }
 
-int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy)
+int container_load_any(bl_ctx *ctx, const char *name, struct container_model *m, bool *ret_from_copy)
 {
-        int r = container_load(ctx, name, ret);
+        int r = container_load(ctx, name, m);
         if (ret_from_copy)
                 *ret_from_copy = false;
         if (r != -EBADMSG && r != -ENOENT)
                 return r;
         _cleanup_free_ char *copy = container_file(ctx, name, "manifest.copy"), *text = NULL;
-        bl_record *rec;
-        if (!copy || read_file(copy, &text, NULL) < 0 || manifest_parse(text, &rec) < 0)
+        if (!copy || read_file(copy, &text, NULL) < 0 || container_model_parse(text, m, NULL) < 0)
                 return r;
-        if (strcmp(bl_record_get(rec, "name"), name) != 0) {
-                bl_record_free(rec);
+        if (strcmp(m->name, name) != 0) {
+                container_model_done(m);
                 return r;
         }
         /* the sidecar stood in: the main manifest's failure is not one */
         ctx_error_take(ctx, NULL);
         if (ret_from_copy)
                 *ret_from_copy = true;
-        *ret = rec;
         return 0;
 }
 
@@ -99,12 +97,12 @@ int container_names(bl_ctx *ctx, char ***ret)
         return 0;
 }
 
-int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record **ret)
+int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, struct container_model *m)
 {
         int r = store_lock(ctx, ret_lock);
         if (r < 0)
                 return r;
-        if ((r = container_load(ctx, name, ret)) < 0)
+        if ((r = container_load(ctx, name, m)) < 0)
                 store_unlock(ret_lock);
         return r;
 }
@@ -120,13 +118,12 @@ static bool proc_is_zombie(pid_t pid)
         return !p || p[1] == 0 || p[2] == 'Z' || p[2] == 'X';
 }
 
-live_state container_liveness(const bl_record *rec)
+live_state container_liveness(const struct container_model *m)
 {
-        const char *state = bl_record_get(rec, "state");
-        uint64_t pid = 0, st = 0, now = 0;
-        if (state && strcmp(state, "created") == 0)
+        uint64_t pid = m->run.pid, st = m->run.starttime, now = 0;
+        if (m->state == CSTATE_CREATED)
                 return LIVE_CREATED;
-        if (record_get_u64(rec, "pid", &pid) < 0 || pid <= 1 || record_get_u64(rec, "pid_starttime", &st) < 0)
+        if (pid <= 1)
                 return LIVE_DEAD;
         /* a pid is only ours together with its start time: never a reused one */
         if (proc_starttime((pid_t) pid, &now) < 0 || now != st)
@@ -139,27 +136,18 @@ live_state container_liveness(const bl_record *rec)
         return LIVE_RUNNING;
 }
 
-struct run_id container_run_id(const bl_record *rec)
+bool container_same_run(const struct container_model *m, struct run_id id)
 {
-        struct run_id id = { 0, 0 };
-        if (record_get_u64(rec, "pid", &id.pid) < 0 || record_get_u64(rec, "pid_starttime", &id.starttime) < 0)
-                id = (struct run_id) { 0, 0 };
-        return id;
+        return m->run.pid == id.pid && m->run.starttime == id.starttime;
 }
 
-bool container_same_run(const bl_record *rec, struct run_id id)
+const char *container_cgroup(bl_ctx *ctx, const struct container_model *m, char buf[CGNAME_MAX])
 {
-        struct run_id now = container_run_id(rec);
-        return now.pid == id.pid && now.starttime == id.starttime;
-}
-
-const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX])
-{
-        const char *recorded = bl_record_get(rec, "cgroup");
-        if (recorded && !strchr(recorded, '/') && recorded[0] != '.' && strlen(recorded) < CGNAME_MAX)
-                snprintf(buf, CGNAME_MAX, "%s", recorded);
+        /* the store has checked that a recorded one is one component */
+        if (m->cgroup)
+                snprintf(buf, CGNAME_MAX, "%s", m->cgroup);
         else
-                snprintf(buf, CGNAME_MAX, "%s@%s", bl_record_get(rec, "name"), store_root_id(ctx));
+                snprintf(buf, CGNAME_MAX, "%s@%s", m->name, store_root_id(ctx));
         return buf;
 }
 
@@ -213,44 +201,42 @@ int exit_status_read(const char *path, int *ret_code, int *ret_signal)
         return -EBADMSG;
 }
 
-int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
+/* The end of a run in the model: its status, its OOM kills, no pid. */
+static void record_exit(bl_ctx *ctx, struct container_model *m, const struct cg_host *h, const char *cg)
 {
-        const char *name = bl_record_get(rec, "name");
-        const char *state = bl_record_get(rec, "state");
+        _cleanup_free_ char *status = container_file(ctx, m->name, "exit-status");
+        int code = -1, sig = 0;
+        if (!status || exit_status_read(status, &code, &sig) < 0) {
+                /* no record from the init: everything was killed */
+                code = 137;
+                sig = 9;
+        }
+        m->has_exit = true;
+        m->exit_code = code;
+        m->exit_signal = sig;
+        uint64_t ooms = 0;
+        m->oom_killed = h && cgroup_oom_kills(h, cg, &ooms) == 0 && ooms > 0;
+        m->state = CSTATE_EXITED;
+        m->finished_at = now_usec() / 1000000;
+        m->run.pid = 0;
+        m->starter_pid = 0;
+}
+
+int container_finalize(bl_ctx *ctx, struct container_model *m, bool *ret_changed)
+{
         bool changed = false;
         if (ret_changed)
                 *ret_changed = false;
         /* the caller's look may be stale (another verb started it again):
          * a live run is not ours to finalize */
-        if (container_liveness(rec) == LIVE_RUNNING)
+        if (container_liveness(m) == LIVE_RUNNING)
                 return 0;
         struct cg_host h;
         bool have_cg = cgroup_host(ctx, &h) == 0;
         char cgbuf[CGNAME_MAX];
-        const char *cg = container_cgroup(ctx, rec, cgbuf);
-        if (state && (strcmp(state, "running") == 0 || strcmp(state, "starting") == 0)) {
-                _cleanup_free_ char *status = container_file(ctx, name, "exit-status");
-                int code = -1, sig = 0;
-                if (status && exit_status_read(status, &code, &sig) == 0) {
-                        record_setf(rec, "exit_code", "%d", code);
-                        if (sig)
-                                record_setf(rec, "exit_signal", "%d", sig);
-                        else
-                                record_set(rec, "exit_signal", NULL);
-                } else {
-                        /* no record from the init: everything was killed */
-                        record_set(rec, "exit_code", "137");
-                        record_set(rec, "exit_signal", "9");
-                }
-                uint64_t ooms = 0;
-                if (have_cg && cgroup_oom_kills(&h, cg, &ooms) == 0 && ooms > 0)
-                        record_set(rec, "oom_killed", "yes");
-                else
-                        record_set(rec, "oom_killed", NULL);
-                record_set(rec, "state", "exited");
-                record_setf(rec, "finished_at", "%lld", (long long) (now_usec() / 1000000));
-                record_set(rec, "pid", "0");
-                record_set(rec, "starter_pid", NULL);
+        const char *cg = container_cgroup(ctx, m, cgbuf);
+        if (m->state == CSTATE_RUNNING || m->state == CSTATE_STARTING) {
+                record_exit(ctx, m, have_cg ? &h : NULL, cg);
                 changed = true;
         }
         /* the cgroup is this root's own; populated while the init is dead,
@@ -261,22 +247,24 @@ int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed)
                         nanosleep(&(struct timespec) { 0, 20 * 1000 * 1000 }, NULL);
         }
         if (ours) {
-                struct error pending, e;
-                ctx_error_take(ctx, &pending);
-                if (cgroup_remove(ctx, &h, cg) < 0) {
+                /* tolerated: logged.  A caller's pending failure stays the
+                 * one reported (the first error wins in the context) */
+                bool pending = ctx_has_error(ctx);
+                int r = cgroup_remove(ctx, &h, cg);
+                if (r < 0 && !pending) {
+                        struct error e;
                         ctx_error_take(ctx, &e);
                         ctx_log(ctx, BL_LOG_WARNING, "%s", e.msg);
-                }
-                if (error_is_set(&pending))
-                        ctx_error_adopt(ctx, &pending);
+                } else if (r < 0)
+                        ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove cgroup baleine/%s: %s", m->name, cg, strerror(-r));
                 changed = true;
         }
-        network_cleanup(ctx, rec);
+        network_cleanup(ctx, m);
         if (changed) {
-                int r = container_save(ctx, rec);
+                int r = container_save(ctx, m);
                 if (r < 0)
                         return r;
-                if (network_count(rec))
+                if (m->nnets)
                         hosts_refresh(ctx);
         }
         if (ret_changed)

@@ -6,7 +6,7 @@
 #include "core/core.h"
 #include "core/record.h"
 #include "net/net.h"
-#include "store/store.h"
+#include "store/model.h"
 
 #define MAX_NETS 8
 #define LOG_MAX_DEFAULT (8u << 20)
@@ -71,37 +71,29 @@ char *container_file(bl_ctx *ctx, const char *name, const char *file);
 /* Saves a container's manifest, and a copy of it in the container's folder
  * (when the folder exists): what check rebuilds the store from when the
  * manifest is lost or corrupt while the container runs. */
-int container_save(bl_ctx *ctx, const bl_record *rec);
+int container_save(bl_ctx *ctx, const struct container_model *m);
 /* The manifest, else that copy (*ret_from_copy tells which). */
-int container_load_any(bl_ctx *ctx, const char *name, bl_record **ret, bool *ret_from_copy);
+int container_load_any(bl_ctx *ctx, const char *name, struct container_model *m, bool *ret_from_copy);
 /* Names of every container the root knows of: manifests (readable or not)
  * and folders. */
 int container_names(bl_ctx *ctx, char ***ret);
 
 /* Loads a container manifest, validating the name. */
-int container_load(bl_ctx *ctx, const char *name, bl_record **ret);
+int container_load(bl_ctx *ctx, const char *name, struct container_model *m);
 /* The store's lock, then the manifest (the lock is released on failure). */
-int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, bl_record **ret);
+int container_lock_load(bl_ctx *ctx, const char *name, int *ret_lock, struct container_model *m);
 
 /* The truth about a recorded container: "running" when its init lives with
  * the recorded start time, else "exited" (or "created"). */
 typedef enum live_state { LIVE_CREATED, LIVE_RUNNING, LIVE_DEAD } live_state;
-live_state container_liveness(const bl_record *rec);
-
-/* The identity of one run of a container: its init's pid and start time,
- * recorded under the lock.  A verb that waited outside the lock compares it
- * with the reloaded manifest's before it acts (compare-and-set). */
-struct run_id {
-        uint64_t pid, starttime;
-};
-struct run_id container_run_id(const bl_record *rec);
-bool container_same_run(const bl_record *rec, struct run_id id);
+live_state container_liveness(const struct container_model *m);
+bool container_same_run(const struct container_model *m, struct run_id id);
 
 /* The container's cgroup below baleine/: "NAME@ROOTID", so that two state
  * roots' containers of one name never share one.  A started container
  * records it ("cgroup" key); one never started gets it computed. */
 #define CGNAME_MAX 128
-const char *container_cgroup(bl_ctx *ctx, const bl_record *rec, char buf[CGNAME_MAX]);
+const char *container_cgroup(bl_ctx *ctx, const struct container_model *m, char buf[CGNAME_MAX]);
 
 /* Refuses when the state root's free space cannot back `size` more bytes
  * of a container's disk (a sparse copy that could not grow would lose
@@ -116,28 +108,32 @@ bool container_disk_busy(bl_ctx *ctx, const char *name);
  * its cgroup), removes its cgroup and leftover veth ends, refreshes hosts
  * files.  Under the lock.  *ret_changed tells whether anything changed.
  * A run that is alive is never finalized: it is left as it is. */
-int container_finalize(bl_ctx *ctx, bl_record *rec, bool *ret_changed);
+int container_finalize(bl_ctx *ctx, struct container_model *m, bool *ret_changed);
 
 /* Starts a container whose manifest is loaded, under the lock. */
-int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_process **ret);
+int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flags, bl_process **ret);
 /* The program's identity and confinement (start and exec share it). */
 struct run_security;
-int program_security(bl_ctx *ctx, const bl_record *rec, const char *user_override, struct run_security *sec);
+int program_security(bl_ctx *ctx, const struct container_model *m, const char *user_override, struct run_security *sec);
 
-/* cgroup limits from a manifest (values as recorded). */
-int limits_from_record(bl_ctx *ctx, const bl_record *rec, struct cg_limits *lim, int loop_nr);
+/* limits.c: the one mapping config -> model limits -> cgroup limits. */
+/* A config's limits (only those set) into the model's; validates disk devices. */
+int limits_from_config(bl_ctx *ctx, const bl_container_config *cfg, struct container_limits *out);
+/* The cgroup backend's view of the model's limits (the strings stay the
+ * model's; device_rules is a copy for limits_free).  loop_nr < 0: the own
+ * disk's bandwidth is left out (unknown while stopped). */
+int limits_to_cg(bl_ctx *ctx, const struct container_model *m, struct cg_limits *lim, int loop_nr);
+/* An update: what src sets replaces dst's (src's strings move). */
+void limits_merge(struct container_limits *dst, struct container_limits *src);
+/* The settable limits only, for validation before anything is recorded. */
+void limits_cg_view(const struct container_limits *l, struct cg_limits *lim);
 void limits_free(struct cg_limits *lim);
-/* Records the limits of a config into a manifest (only those set). */
-int limits_to_record(bl_ctx *ctx, const bl_container_config *cfg, bl_record *rec);
 int cgroup_host(bl_ctx *ctx, struct cg_host *ret);
 
 /* network.c */
 /* Allocates addresses and host interface names for cfg's networks and
- * records them as net0, net1… (under the lock). */
-int network_assign(bl_ctx *ctx, const bl_container_config *cfg, const char *name, bl_record *rec);
-/* The interfaces of a manifest (for the inside) and their host ends. */
-int network_parse(const bl_record *rec, size_t i, char **ret_bridge, uint32_t *ret_addr, int *ret_prefix, char **ret_hostif);
-size_t network_count(const bl_record *rec);
+ * records them in m->nets (under the lock). */
+int network_assign(bl_ctx *ctx, const bl_container_config *cfg, struct container_model *m);
 /* Rewrites the hosts file of every bridge (in place: it is bind-mounted). */
 int hosts_refresh(bl_ctx *ctx);
 char *hosts_path(bl_ctx *ctx, const char *bridge);
@@ -147,7 +143,14 @@ int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_
  * the lock): the kernel bridge, the hosts file, the manifest. */
 int bridge_finish_remove(bl_ctx *ctx, const char *name);
 /* Deletes host ends of the container's veths that are still there. */
-void network_cleanup(bl_ctx *ctx, const bl_record *rec);
+void network_cleanup(bl_ctx *ctx, const struct container_model *m);
+/* Whether one of m's interfaces is on `bridge`. */
+bool network_uses(const struct container_model *m, const char *bridge);
+
+/* The listing and inspect record of a model: its manifest's keys and the
+ * computed ones (uptime, addresses, limits).  The only place a container
+ * becomes a bl_record. */
+int container_record(const struct container_model *m, bl_record **ret);
 
 /* "exit 3" / "signal 9" of the exit-status file into a Docker-style code. */
 int exit_status_read(const char *path, int *ret_code, int *ret_signal);

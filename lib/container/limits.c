@@ -1,76 +1,99 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <inttypes.h>
+/* The one mapping of limits: config -> model -> cgroup backend. */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "container.h"
-#include "image/image.h"
 
-/* Recorded as disk0: "DEVICE READ_BPS WRITE_BPS" (DEVICE "-" = own disk). */
-int limits_to_record(bl_ctx *ctx, const bl_container_config *cfg, bl_record *rec)
+static int block_device(bl_ctx *ctx, const char *dev, struct stat *st)
 {
-        if (cfg->memory)
-                record_setf(rec, "memory", "%" PRIu64, cfg->memory);
-        if (cfg->cpus)
-                record_set(rec, "cpus", cfg->cpus);
-        if (cfg->cpu_quota > 0)
-                record_setf(rec, "cpu_quota", "%g", cfg->cpu_quota);
-        if (cfg->pids)
-                record_setf(rec, "pids_limit", "%" PRIu64, cfg->pids);
-        for (size_t i = 0; i < cfg->ndisk; i++) {
-                char key[16];
-                snprintf(key, sizeof(key), "disk%zu", i);
-                const char *dev = cfg->disk[i].device ? cfg->disk[i].device : "-";
-                struct stat st;
-                if (cfg->disk[i].device && (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode)))
-                        return ctx_fail(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
-                record_setf(rec, key, "%s %" PRIu64 " %" PRIu64, dev, cfg->disk[i].read_bps, cfg->disk[i].write_bps);
-        }
-        if (cfg->device_rules) {
-                _cleanup_free_ char *j = argv_to_json(cfg->device_rules);
-                record_set(rec, "device_rules", j);
-        }
+        if (stat(dev, st) < 0 || !S_ISBLK(st->st_mode))
+                return ctx_fail(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
         return 0;
 }
 
-int limits_from_record(bl_ctx *ctx, const bl_record *rec, struct cg_limits *lim, int loop_nr)
+int limits_from_config(bl_ctx *ctx, const bl_container_config *cfg, struct container_limits *out)
+{
+        struct stat st;
+        int r;
+        memset(out, 0, sizeof(*out));
+        out->memory = cfg->memory;
+        out->cpu_quota = cfg->cpu_quota > 0 ? cfg->cpu_quota : 0;
+        out->pids = cfg->pids;
+        if (cfg->cpus && !(out->cpus = strdup(cfg->cpus)))
+                return -ENOMEM;
+        for (size_t i = 0; i < cfg->ndisk && i < MODEL_MAX_DISKS; i++) {
+                const char *dev = cfg->disk[i].device;
+                if (dev && (r = block_device(ctx, dev, &st)) < 0)
+                        return r;
+                if (dev && !(out->disk[i].device = strdup(dev)))
+                        return -ENOMEM;
+                out->disk[i].read_bps = cfg->disk[i].read_bps;
+                out->disk[i].write_bps = cfg->disk[i].write_bps;
+                out->ndisk++;
+        }
+        if (cfg->device_rules && !(out->device_rules = strv_copy(cfg->device_rules)))
+                return -ENOMEM;
+        return 0;
+}
+
+/* An update: what src sets replaces dst's (src is emptied). */
+void limits_merge(struct container_limits *dst, struct container_limits *src)
+{
+        if (src->memory)
+                dst->memory = src->memory;
+        if (src->cpu_quota > 0)
+                dst->cpu_quota = src->cpu_quota;
+        if (src->pids)
+                dst->pids = src->pids;
+        if (src->cpus) {
+                free(dst->cpus);
+                dst->cpus = steal_ptr(&src->cpus);
+        }
+        for (size_t i = 0; i < src->ndisk; i++) {
+                free(dst->disk[i].device);
+                dst->disk[i] = src->disk[i];
+                src->disk[i].device = NULL;
+        }
+        if (src->ndisk > dst->ndisk)
+                dst->ndisk = src->ndisk;
+        if (src->device_rules) {
+                strv_freep(&dst->device_rules);
+                dst->device_rules = steal_ptr(&src->device_rules);
+        }
+}
+
+void limits_cg_view(const struct container_limits *l, struct cg_limits *lim)
 {
         memset(lim, 0, sizeof(*lim));
-        uint64_t v;
-        if (record_get_u64(rec, "memory", &v) == 0)
-                lim->memory = v;
-        lim->cpus = bl_record_get(rec, "cpus");
-        const char *q = bl_record_get(rec, "cpu_quota");
-        if (q)
-                lim->cpu_quota = strtod(q, NULL);
-        if (record_get_u64(rec, "pids_limit", &v) == 0)
-                lim->pids = v;
-        for (size_t i = 0; i < CG_MAX_DISK; i++) {
-                char key[16], dev[256];
-                snprintf(key, sizeof(key), "disk%zu", i);
-                const char *d = bl_record_get(rec, key);
-                unsigned long long rd, wr;
-                if (!d)
-                        break;
-                if (sscanf(d, "%255s %llu %llu", dev, &rd, &wr) != 3)
-                        return ctx_fail(ctx, EBADMSG, "container \"%s\": bad %s \"%s\"", bl_record_get(rec, "name"), key, d);
+        lim->memory = l->memory;
+        lim->cpus = l->cpus;
+        lim->cpu_quota = l->cpu_quota;
+        lim->pids = l->pids;
+}
+
+int limits_to_cg(bl_ctx *ctx, const struct container_model *m, struct cg_limits *lim, int loop_nr)
+{
+        const struct container_limits *l = &m->limits;
+        limits_cg_view(l, lim);
+        for (size_t i = 0; i < l->ndisk && lim->ndisk < CG_MAX_DISK; i++) {
                 struct stat st;
-                if (strcmp(dev, "-") == 0) {
+                int r;
+                if (!l->disk[i].device) {
                         char path[32];
                         snprintf(path, sizeof(path), "/dev/loop%d", loop_nr);
                         if (loop_nr < 0 || stat(path, &st) < 0)
                                 continue; /* own disk unknown while stopped */
-                } else if (stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
-                        return ctx_fail(ctx, ENODEV, "disk bandwidth: \"%s\" is not a block device", dev);
+                } else if ((r = block_device(ctx, l->disk[i].device, &st)) < 0)
+                        return r;
                 lim->disk[lim->ndisk++] = (struct cg_disk_limit) {
-                        .major = major(st.st_rdev), .minor = minor(st.st_rdev), .read_bps = rd, .write_bps = wr,
+                        .major = major(st.st_rdev), .minor = minor(st.st_rdev),
+                        .read_bps = l->disk[i].read_bps, .write_bps = l->disk[i].write_bps,
                 };
         }
-        const char *rules = bl_record_get(rec, "device_rules");
-        if (rules && argv_from_json(rules, &lim->device_rules) < 0)
-                return ctx_fail(ctx, EBADMSG, "container \"%s\": bad device_rules", bl_record_get(rec, "name"));
-        const char *p = bl_record_get(rec, "privileged");
-        lim->all_devices = p && strcmp(p, "yes") == 0;
+        if (l->device_rules && !(lim->device_rules = strv_copy(l->device_rules)))
+                return -ENOMEM;
+        lim->all_devices = m->privileged;
         return 0;
 }
 

@@ -10,36 +10,34 @@
 BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_config *cfg, bl_process **ret)
 {
         ctx_begin_call(ctx);
-        _cleanup_record_ bl_record *rec = NULL;
+        _cleanup_model_ struct container_model m = { 0 };
         _cleanup_strv_ char **env = NULL, **procs = NULL;
         _cleanup_close_ int pidfd = -1, master = -1;
         struct exec_spec spec = { .pidfd = -1 };
-        int r = container_load(ctx, name, &rec);
+        int r = container_load(ctx, name, &m);
         if (r < 0)
                 return r;
         if (!cfg || !cfg->argv)
                 return ctx_fail(ctx, EINVAL, "container \"%s\": exec needs a command", name);
-        uint64_t pid, st;
-        if (container_liveness(rec) != LIVE_RUNNING || record_get_u64(rec, "pid", &pid) < 0 ||
-            record_get_u64(rec, "pid_starttime", &st) < 0 || proc_open_verified((pid_t) pid, st, &pidfd) < 0)
+        if (container_liveness(&m) != LIVE_RUNNING || proc_open_verified((pid_t) m.run.pid, m.run.starttime, &pidfd) < 0)
                 return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
-        if (argv_from_json(bl_record_get(rec, "env") ? bl_record_get(rec, "env") : "[]", &env) < 0)
-                return ctx_fail(ctx, EBADMSG, "container \"%s\": manifest has no valid env", name);
+        if (!(env = m.env ? strv_copy(m.env) : calloc(1, sizeof(char *))))
+                return -ENOMEM;
         for (char **p = cfg->env; p && *p; p++)
                 if ((r = env_set(&env, *p)) < 0)
                         return r;
         struct cg_host h;
         char cg[CGNAME_MAX];
-        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, container_cgroup(ctx, rec, cg), &procs)) < 0)
+        if ((r = cgroup_host(ctx, &h)) < 0 || (r = cgroup_procs_files(ctx, &h, container_cgroup(ctx, &m, cg), &procs)) < 0)
                 return r;
-        if ((r = program_security(ctx, rec, cfg->user, &spec.prog.sec)) < 0)
+        if ((r = program_security(ctx, &m, cfg->user, &spec.prog.sec)) < 0)
                 return r;
         spec.pidfd = pidfd;
         spec.cgroup_procs = procs;
-        spec.userns = bl_record_get(rec, "userns") != NULL;
+        spec.userns = m.userns;
         spec.prog.argv = cfg->argv;
         spec.prog.envp = env;
-        spec.prog.workdir = cfg->workdir ? cfg->workdir : bl_record_get(rec, "workdir");
+        spec.prog.workdir = cfg->workdir ? cfg->workdir : m.workdir;
         spec.prog.stdio[0] = 0;
         spec.prog.stdio[1] = 1;
         spec.prog.stdio[2] = 2;
@@ -94,16 +92,15 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
         ctx_trace(ctx, "wait: ended");
         if (p->container) {
                 _cleanup_unlock_ int lock = -1;
-                _cleanup_record_ bl_record *rec = NULL;
+                _cleanup_model_ struct container_model m = { 0 };
                 /* only the run this process waited for: the container may
                  * have been stopped and started again meanwhile */
-                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &rec) == 0 &&
-                    container_run_id(rec).pid == (uint64_t) p->pid) {
+                if (store_lock(ctx, &lock) == 0 && container_load(ctx, p->container, &m) == 0 && m.run.pid == (uint64_t) p->pid) {
                         _cleanup_free_ char *status = container_file(ctx, p->container, "exit-status");
                         int sig;
                         if (status)
                                 exit_status_read(status, &code, &sig);
-                        container_finalize(ctx, rec, NULL);
+                        container_finalize(ctx, &m, NULL);
                         ctx_trace(ctx, "wait: finalized");
                 }
         }

@@ -37,22 +37,21 @@ static int terminate(bl_ctx *ctx, const char *name, int pidfd, int timeout)
  * (*lock), which it drops while it waits.  Back under the lock it reloads
  * the manifest into *recp and finalizes it only if it still records the run
  * it stopped: one started meanwhile is left running (compare-and-set). */
-static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout, bool by_user, bl_record **recp)
+static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout, bool by_user, struct container_model *m)
 {
-        bl_record *rec = *recp;
-        if (container_liveness(rec) != LIVE_RUNNING) {
-                container_finalize(ctx, rec, NULL);
+        if (container_liveness(m) != LIVE_RUNNING) {
+                container_finalize(ctx, m, NULL);
                 return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
         }
-        struct run_id seen = container_run_id(rec);
+        struct run_id seen = m->run;
         _cleanup_close_ int pidfd = -1;
         if (proc_open_verified((pid_t) seen.pid, seen.starttime, &pidfd) < 0) {
-                container_finalize(ctx, rec, NULL);
+                container_finalize(ctx, m, NULL);
                 return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
         }
         if (by_user) {
-                record_set(rec, "stopped_by_user", "yes");
-                int r = container_save(ctx, rec);
+                m->stopped_by_user = true;
+                int r = container_save(ctx, m);
                 if (r < 0)
                         return r;
         }
@@ -63,67 +62,72 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         int lr = store_lock(ctx, lock);
         if (lr < 0)
                 return lr;
-        bl_record *fresh;
+        struct container_model fresh;
         if ((lr = container_load(ctx, name, &fresh)) < 0)
                 return r < 0 ? r : lr;
-        bl_record_free(*recp);
-        *recp = fresh;
-        if (!container_same_run(fresh, seen)) {
+        container_model_done(m);
+        *m = fresh;
+        if (!container_same_run(m, seen)) {
                 ctx_log(ctx, BL_LOG_INFO, "container \"%s\": started again while it was being stopped; the new run is left alone", name);
                 return r;
         }
-        container_finalize(ctx, fresh, NULL);
+        container_finalize(ctx, m, NULL);
         return r;
+}
+
+static int container_stop_call(bl_ctx *ctx, const char *name, int timeout)
+{
+        _cleanup_unlock_ int lock = -1;
+        _cleanup_model_ struct container_model m = { 0 };
+        int r = container_lock_load(ctx, name, &lock, &m);
+        if (r < 0)
+                return r;
+        return stop_with_lock(ctx, name, &lock, timeout, true, &m);
 }
 
 BL_EXPORT int bl_container_stop(bl_ctx *ctx, const char *name, int timeout)
 {
         ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_stop_call(ctx, name, timeout), "container \"%s\"", name ? name : "");
+}
+
+static int container_restart_call(bl_ctx *ctx, const char *name, int timeout)
+{
         _cleanup_unlock_ int lock = -1;
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = container_lock_load(ctx, name, &lock, &rec);
+        _cleanup_model_ struct container_model m = { 0 };
+        int r = container_lock_load(ctx, name, &lock, &m);
         if (r < 0)
                 return r;
-        return stop_with_lock(ctx, name, &lock, timeout, true, &rec);
+        if (container_liveness(&m) == LIVE_RUNNING && (r = stop_with_lock(ctx, name, &lock, timeout, false, &m)) < 0)
+                return r;
+        m.stopped_by_user = false;
+        return container_start_locked(ctx, &m, 0, NULL);
 }
 
 BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)
 {
         ctx_begin_call(ctx);
-        _cleanup_unlock_ int lock = -1;
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = container_lock_load(ctx, name, &lock, &rec);
-        if (r < 0)
-                return r;
-        if (container_liveness(rec) == LIVE_RUNNING && (r = stop_with_lock(ctx, name, &lock, timeout, false, &rec)) < 0)
-                return r;
-        record_set(rec, "stopped_by_user", NULL);
-        return container_start_locked(ctx, rec, 0, NULL);
+        return ctx_end_call(ctx, container_restart_call(ctx, name, timeout), "container \"%s\"", name ? name : "");
 }
 
-BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
+static int container_remove_call(bl_ctx *ctx, const char *name, int force)
 {
-        ctx_begin_call(ctx);
         _cleanup_unlock_ int lock = -1;
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = container_lock_load(ctx, name, &lock, &rec);
+        _cleanup_model_ struct container_model m = { 0 };
+        int r = container_lock_load(ctx, name, &lock, &m);
         if (r < 0)
                 return r;
-        const char *state = bl_record_get(rec, "state");
-        if (state && strcmp(state, "creating") == 0) {
-                uint64_t creator;
-                if (record_get_u64(rec, "creator_pid", &creator) == 0 && kill((pid_t) creator, 0) == 0)
-                        return ctx_fail(ctx, EBUSY, "container \"%s\": is being created", name);
-        }
-        if (container_liveness(rec) == LIVE_RUNNING) {
+        if (m.state == CSTATE_CREATING && m.creator_pid && kill((pid_t) m.creator_pid, 0) == 0)
+                return ctx_fail(ctx, EBUSY, "container \"%s\": is being created", name);
+        if (container_liveness(&m) == LIVE_RUNNING) {
                 if (!force)
                         return ctx_fail(ctx, EBUSY, "container \"%s\": is running; stop it first or use --force", name);
-                if ((r = stop_with_lock(ctx, name, &lock, 0, true, &rec)) < 0)
+                if ((r = stop_with_lock(ctx, name, &lock, 0, true, &m)) < 0)
                         return r;
-                if (container_liveness(rec) == LIVE_RUNNING)
+                if (container_liveness(&m) == LIVE_RUNNING)
                         return ctx_fail(ctx, EBUSY, "container \"%s\": was started again while it was being removed; not removed", name);
         }
-        if ((r = container_finalize(ctx, rec, NULL)) < 0)
+        if ((r = container_finalize(ctx, &m, NULL)) < 0)
                 return r;
         /* the kernel has the last word: a disk a loop device still reads
          * belongs to a run the store lost track of, never deleted */
@@ -137,9 +141,15 @@ BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
         _cleanup_free_ char *dir = container_dir(ctx, name);
         if (dir && (r = rm_rf(dir)) < 0)
                 ctx_log(ctx, BL_LOG_WARNING, "container \"%s\": cannot remove %s: %s", name, dir, strerror(-r));
-        if (network_count(rec))
+        if (m.nnets)
                 hosts_refresh(ctx);
         ctx_trace(ctx, "remove: done");
         ctx_log(ctx, BL_LOG_INFO, "container \"%s\": removed", name);
         return 0;
+}
+
+BL_EXPORT int bl_container_remove(bl_ctx *ctx, const char *name, int force)
+{
+        ctx_begin_call(ctx);
+        return ctx_end_call(ctx, container_remove_call(ctx, name, force), "container \"%s\"", name ? name : "");
 }

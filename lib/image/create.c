@@ -74,14 +74,12 @@ int image_reserve(bl_ctx *ctx, const char *name, const char *source)
                 return r;
         if (manifest_exists(ctx, KIND_IMAGES, name))
                 return ctx_fail(ctx, EEXIST, "image \"%s\": already exists", name);
-        _cleanup_record_ bl_record *rec = record_new();
-        if (!rec)
+        _cleanup_image_model_ struct image_model m = {
+                .name = strdup(name), .state = ISTATE_CREATING, .creator_pid = (uint64_t) getpid(), .source = strdup(source),
+        };
+        if (!m.name || !m.source)
                 return -ENOMEM;
-        record_set(rec, "name", name);
-        record_set(rec, "state", "creating");
-        record_setf(rec, "creator_pid", "%d", (int) getpid());
-        record_set(rec, "source", source);
-        return manifest_save(ctx, KIND_IMAGES, name, rec);
+        return image_model_save(ctx, &m);
 }
 
 void image_unreserve(bl_ctx *ctx, const char *name)
@@ -92,7 +90,7 @@ void image_unreserve(bl_ctx *ctx, const char *name)
 }
 
 int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_t used, const char *source,
-                     const bl_record *config)
+                     struct image_model *img)
 {
         _cleanup_free_ char *final = image_file(ctx, name);
         struct stat st;
@@ -107,21 +105,21 @@ int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_
                 return r;
         }
         _cleanup_unlock_ int lock = -1;
-        _cleanup_record_ bl_record *rec = record_new();
-        if (!rec)
+        free(img->name);
+        free(img->path);
+        free(img->source);
+        img->name = strdup(name);
+        img->path = strdup(final);
+        img->source = strdup(source);
+        img->size = (uint64_t) st.st_size;
+        img->used = used;
+        img->created = (uint64_t) time(NULL);
+        img->state = ISTATE_READY;
+        img->creator_pid = 0;
+        if (!img->name || !img->path || !img->source)
                 r = -ENOMEM;
-        else if ((r = store_lock(ctx, &lock)) == 0) {
-                record_set(rec, "name", name);
-                record_setf(rec, "size", "%llu", (unsigned long long) st.st_size);
-                record_set(rec, "path", final);
-                record_setf(rec, "used", "%" PRIu64, used);
-                record_set(rec, "source", source);
-                record_setf(rec, "created", "%lld", (long long) time(NULL));
-                for (size_t i = 0; config && i < bl_record_count(config); i++)
-                        record_set(rec, bl_record_key(config, i), bl_record_value(config, i));
-                record_set(rec, "state", "ready");
-                r = manifest_save(ctx, KIND_IMAGES, name, rec);
-        }
+        else if ((r = store_lock(ctx, &lock)) == 0)
+                r = image_model_save(ctx, img);
         if (r < 0)
                 unlink(final);
         else
@@ -130,7 +128,7 @@ int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_
 }
 
 int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uint64_t size,
-                         const char *source, const bl_record *config)
+                         const char *source, struct image_model *img)
 {
         _cleanup_free_ char *partial = store_path(ctx, "tmp/image-%s.img.partial", name);
         if (!partial)
@@ -148,7 +146,7 @@ int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uin
                 return r;
         }
         fault_point("image-create-formatted");
-        return image_adopt_file(ctx, name, partial, used, source, config);
+        return image_adopt_file(ctx, name, partial, used, source, img);
 }
 
 BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_config *cfg)
@@ -171,9 +169,9 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
          * (set-id files, device nodes) is out of other users' reach */
         _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
         _cleanup_free_ char *staging = work ? strdup_printf("%s/rootfs", work) : NULL;
-        _cleanup_record_ bl_record *config = record_new();
+        _cleanup_image_model_ struct image_model img = { 0 };
         bool made = false;
-        if (!staging || !config) {
+        if (!staging) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -190,13 +188,11 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
         if ((r = fill_staging(ctx, staging, cfg)) < 0)
                 goto fail;
         fault_point("image-create-staged");
-        if (cfg->source_arg)
-                record_set(config, "source_arg", cfg->source_arg);
-        if (cfg->cmd) {
-                _cleanup_free_ char *j = argv_to_json(cfg->cmd);
-                record_set(config, "cmd", j);
+        if ((cfg->source_arg && !(img.source_arg = strdup(cfg->source_arg))) || (cfg->cmd && !(img.cmd = strv_copy(cfg->cmd)))) {
+                r = -ENOMEM;
+                goto fail;
         }
-        if ((r = image_commit_staging(ctx, name, staging, cfg->size, source_names[cfg->source], config)) < 0)
+        if ((r = image_commit_staging(ctx, name, staging, cfg->size, source_names[cfg->source], &img)) < 0)
                 goto fail;
         rm_rf(work);
         return 0;

@@ -59,18 +59,24 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
         return ctx_fail(ctx, EIO, "%s", "cannot read the image's files");
 }
 
-static json_object *json_array_of(const char *json)
+static json_object *json_array_of(char *const *v)
 {
-        json_object *a = json ? json_tokener_parse(json) : NULL;
-        return a && json_object_is_type(a, json_type_array) ? a : (json_object_put(a), NULL);
+        if (!v)
+                return NULL;
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; a && v[i]; i++)
+                json_object_array_add(a, json_object_new_string(v[i]));
+        return a;
 }
 
-static char *make_config(const bl_record *img, const char *diff_id)
+static char *make_config(const struct image_model *img, const char *diff_id)
 {
         json_object *c = json_object_new_object(), *cfg = json_object_new_object();
-        static const struct { const char *key, *json; } arrays[] = { { "entrypoint", "Entrypoint" }, { "cmd", "Cmd" }, { "env", "Env" } };
+        const struct { char *const *v; const char *json; } arrays[] = {
+                { img->entrypoint, "Entrypoint" }, { img->cmd, "Cmd" }, { img->env, "Env" },
+        };
         for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
-                json_object *a = json_array_of(bl_record_get(img, arrays[i].key));
+                json_object *a = json_array_of(arrays[i].v);
                 if (a)
                         json_object_object_add(cfg, arrays[i].json, a);
         }
@@ -79,19 +85,17 @@ static char *make_config(const bl_record *img, const char *diff_id)
                 json_object_array_add(env, json_object_new_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
                 json_object_object_add(cfg, "Env", env);
         }
-        if (bl_record_get(img, "workdir"))
-                json_object_object_add(cfg, "WorkingDir", json_object_new_string(bl_record_get(img, "workdir")));
-        if (bl_record_get(img, "user"))
-                json_object_object_add(cfg, "User", json_object_new_string(bl_record_get(img, "user")));
-        json_object *ports = json_array_of(bl_record_get(img, "exposed_ports"));
-        if (ports) {
+        if (img->workdir)
+                json_object_object_add(cfg, "WorkingDir", json_object_new_string(img->workdir));
+        if (img->user)
+                json_object_object_add(cfg, "User", json_object_new_string(img->user));
+        if (img->exposed_ports) {
                 json_object *o = json_object_new_object();
-                for (size_t i = 0; i < json_object_array_length(ports); i++)
-                        json_object_object_add(o, json_object_get_string(json_object_array_get_idx(ports, i)), json_object_new_object());
+                for (char **p = img->exposed_ports; *p; p++)
+                        json_object_object_add(o, *p, json_object_new_object());
                 json_object_object_add(cfg, "ExposedPorts", o);
-                json_object_put(ports);
         }
-        json_object *labels = bl_record_get(img, "labels") ? json_tokener_parse(bl_record_get(img, "labels")) : NULL;
+        json_object *labels = img->labels ? json_tokener_parse(img->labels) : NULL;
         if (labels)
                 json_object_object_add(cfg, "Labels", labels);
         char created[32];
@@ -162,7 +166,7 @@ static char *oci_manifest(const char *config_digest, size_t config_size, const c
 BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, int oci)
 {
         ctx_begin_call(ctx);
-        _cleanup_record_ bl_record *img = NULL;
+        _cleanup_image_model_ struct image_model img = { 0 };
         int r = image_load(ctx, name, &img);
         if (r < 0 || (r = lazylibs_check(ctx, "image export")) < 0)
                 return r;
@@ -170,7 +174,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
                 return ctx_fail(ctx, EINVAL, "image \"%s\": no output file given", name);
         _cleanup_free_ char *deftag = strdup_printf("%s:latest", name);
         if (!tag)
-                tag = bl_record_get(img, "tag") ? bl_record_get(img, "tag") : deftag;
+                tag = img.tag ? img.tag : deftag;
         if (strchr(tag, '"') || strchr(tag, '\\') || strchr(tag, ' '))
                 return ctx_fail(ctx, EINVAL, "image \"%s\": tag \"%s\" is not a REPO:TAG", name, tag);
         char what[300];
@@ -183,7 +187,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         _cleanup_free_ char *config = NULL, *manifest = NULL, *top = NULL, *repos = NULL, *mjson = NULL;
         struct archive *a = NULL;
         mkdir(mnt, 0700);
-        if ((r = image_to_layer(ctx, bl_record_get(img, "path"), mnt, layer, what)) < 0)
+        if ((r = image_to_layer(ctx, img.path, mnt, layer, what)) < 0)
                 goto out;
         char diff[72], cdig[72], mdig[72];
         struct stat lst;
@@ -191,7 +195,7 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
                 r = ctx_fail(ctx, EIO, "%s: cannot hash the layer", what);
                 goto out;
         }
-        config = make_config(img, diff);
+        config = make_config(&img, diff);
         digest_buffer(config, strlen(config), cdig);
         a = archive_write_new();
         archive_write_set_format_pax_restricted(a);

@@ -3,6 +3,7 @@
 
 #include "core/core.h"
 #include "core/record.h"
+#include "store/model.h" /* argv_to_json, argv_from_json */
 
 struct bl_image_config {
         uint64_t size;
@@ -27,9 +28,6 @@ int staging_debootstrap(bl_ctx *ctx, const char *dir, const char *suite, const c
 int staging_add_program(bl_ctx *ctx, const char *dir, const char *program);
 int staging_add_copy(bl_ctx *ctx, const char *dir, const char *host, const char *image_path);
 
-/* The JSON text of an argv, and back (json-c). */
-char *argv_to_json(char *const argv[]);
-int argv_from_json(const char *json, char ***ret);
 
 /* lazylibs.c: loads libarchive and libcrypto; an error naming the
  * package when they cannot be. */
@@ -55,17 +53,22 @@ int layer_write(bl_ctx *ctx, const char *root, const char *out);
 /* create.c: shared by create, import and commit */
 int image_reserve(bl_ctx *ctx, const char *name, const char *source);
 void image_unreserve(bl_ctx *ctx, const char *name);
-/* Makes the image file from a staging folder and records the manifest
- * (extra keys from `config`, may be NULL). */
+/* Makes the image file from a staging folder and records the manifest:
+ * `img` holds its config (cmd, env…; may be all empty), the rest (name,
+ * size, path…) is filled in here. */
 int image_commit_staging(bl_ctx *ctx, const char *name, const char *staging, uint64_t size,
-                         const char *source, const bl_record *config);
+                         const char *source, struct image_model *img);
 uint64_t image_auto_size(uint64_t used);
 /* Moves a finished image file (ROOT/tmp/…partial) into place and records it. */
 int image_adopt_file(bl_ctx *ctx, const char *name, const char *partial, uint64_t used, const char *source,
-                     const bl_record *config);
+                     struct image_model *img);
 
-/* The image's manifest, or -ENOENT with a message. */
-int image_load(bl_ctx *ctx, const char *name, bl_record **ret);
+/* Names of images whose creation was abandoned (creating, creator dead). */
+int image_abandoned(bl_ctx *ctx, char ***ret);
+
+/* A ready image's model (what a container takes from it: cmd, env,
+ * workdir…), or -ENOENT, -EBUSY, -EBADMSG with a message. */
+int image_load(bl_ctx *ctx, const char *name, struct image_model *ret);
 /* ROOT/images/NAME.img */
 char *image_file(bl_ctx *ctx, const char *name);
 

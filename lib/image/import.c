@@ -365,39 +365,59 @@ static int verify(bl_ctx *ctx, struct source *s, json_object *config, uint64_t s
         return 0;
 }
 
-void config_keys(json_object *config, struct source *s, bl_record *out)
+/* A JSON array of strings into a list; anything else: none. */
+static int strings_of(json_object *v, char ***ret)
+{
+        if (!v || !json_object_is_type(v, json_type_array))
+                return 0;
+        size_t n = json_object_array_length(v);
+        char **out = calloc(n + 1, sizeof(char *));
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(v, i);
+                /* as before: a list that is not all strings is not taken */
+                if (!json_object_is_type(e, json_type_string) || !(out[i] = strdup(json_object_get_string(e)))) {
+                        strv_freep(&out);
+                        return json_object_is_type(e, json_type_string) ? -ENOMEM : 0;
+                }
+        }
+        *ret = out;
+        return 0;
+}
+
+static int dup_nonempty(char **dst, const char *s)
+{
+        return !s || !*s || (*dst = strdup(s)) ? 0 : -ENOMEM;
+}
+
+/* The image config's keys a container takes, and where it came from. */
+int config_keys(json_object *config, struct source *s, struct image_model *out)
 {
         json_object *c = jget(config, "config");
-        static const struct { const char *json, *key; } arrays[] = {
-                { "Entrypoint", "entrypoint" }, { "Cmd", "cmd" }, { "Env", "env" },
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
-                json_object *v = jget(c, arrays[i].json);
-                if (v && json_object_is_type(v, json_type_array))
-                        record_set(out, arrays[i].key, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        }
-        if (jstr(c, "WorkingDir") && *jstr(c, "WorkingDir"))
-                record_set(out, "workdir", jstr(c, "WorkingDir"));
-        if (jstr(c, "User") && *jstr(c, "User"))
-                record_set(out, "user", jstr(c, "User"));
+        int r;
+        if ((r = strings_of(jget(c, "Entrypoint"), &out->entrypoint)) < 0 || (r = strings_of(jget(c, "Cmd"), &out->cmd)) < 0 ||
+            (r = strings_of(jget(c, "Env"), &out->env)) < 0 || (r = dup_nonempty(&out->workdir, jstr(c, "WorkingDir"))) < 0 ||
+            (r = dup_nonempty(&out->user, jstr(c, "User"))) < 0)
+                return r;
         json_object *ports = jget(c, "ExposedPorts");
         if (ports && json_object_is_type(ports, json_type_object)) {
-                json_object *a = json_object_new_array();
+                if (!(out->exposed_ports = calloc(1, sizeof(char *))))
+                        return -ENOMEM;
                 json_object_object_foreach(ports, k, v) {
                         (void) v;
-                        json_object_array_add(a, json_object_new_string(k));
+                        if ((r = strv_push(&out->exposed_ports, k)) < 0)
+                                return r;
                 }
-                record_set(out, "exposed_ports", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-                json_object_put(a);
         }
         json_object *labels = jget(c, "Labels");
-        if (labels && json_object_is_type(labels, json_type_object))
-                record_set(out, "labels", json_object_to_json_string_ext(labels, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-        if (s->tag)
-                record_set(out, "tag", s->tag);
-        if (*s->config_digest)
-                record_set(out, "digest", s->config_digest);
-        record_set(out, "format", s->format);
+        if (labels && json_object_is_type(labels, json_type_object) &&
+            !(out->labels = strdup(json_object_to_json_string_ext(labels, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))))
+                return -ENOMEM;
+        if ((r = dup_nonempty(&out->tag, s->tag)) < 0 || (r = dup_nonempty(&out->digest, s->config_digest)) < 0 ||
+            (r = dup_nonempty(&out->format, s->format)) < 0)
+                return r;
+        return 0;
 }
 
 BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, const bl_image_config *cfg)
@@ -419,7 +439,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         snprintf(what, sizeof(what), "image \"%s\": %s", name, path);
         _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
         _cleanup_free_ char *rootfs = NULL, *oci = NULL, *docker = NULL;
-        _cleanup_record_ bl_record *keys = record_new();
+        _cleanup_image_model_ struct image_model keys = { 0 };
         struct source s = { 0 };
         json_object *config = NULL;
         _cleanup_close_ int rootfd = -1;
@@ -475,13 +495,11 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         }
         if ((r = staging_skeleton(ctx, rootfs)) < 0)
                 goto out;
-        if (!keys) {
-                r = -ENOMEM;
+        if ((r = config_keys(config, &s, &keys)) < 0 || !(keys.source_arg = strdup(path))) {
+                r = r < 0 ? r : -ENOMEM;
                 goto out;
         }
-        config_keys(config, &s, keys);
-        record_set(keys, "source_arg", path);
-        r = image_commit_staging(ctx, name, rootfs, size, "import", keys);
+        r = image_commit_staging(ctx, name, rootfs, size, "import", &keys);
 out:
         if (config)
                 json_object_put(config);

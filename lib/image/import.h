@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 
 #include "core/core.h"
-#include "core/record.h"
+#include "store/model.h"
 
 #define MAX_LAYERS 256
 
@@ -35,5 +35,6 @@ int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what
 /* s->dir/index.json (OCI layout): the same, through the manifest blob
  * (checked against its digest; a nested index: linux/amd64's). */
 int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what);
-/* The image config's keys an image record keeps (cmd, env, workdir...). */
-void config_keys(json_object *config, struct source *s, bl_record *out);
+/* The image config's keys an image keeps (cmd, env, workdir...), into its
+ * model: -ENOMEM only (a value of the wrong JSON type is left out). */
+int config_keys(json_object *config, struct source *s, struct image_model *out);

@@ -97,9 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 /* the config, as bl_image_import reads it */
                 _cleanup_free_ char *config = NULL;
                 json_object *o = read_file(s.config_path, &config, NULL) == 0 ? json_tokener_parse(config) : NULL;
-                _cleanup_record_ bl_record *keys = record_new();
-                if (o && keys)
-                        config_keys(o, &s, keys);
+                struct image_model keys = { 0 };
+                if (o)
+                        config_keys(o, &s, &keys);
+                image_model_done(&keys);
                 json_object_put(o);
         }
         source_free(&s);

@@ -189,7 +189,8 @@ START_TEST(test_docker_archive)
         ck_assert_int_eq(bl_image_inspect(ctx, "web", &rec), 0);
         ck_assert_str_eq(bl_record_get(rec, "tag"), "blt/web:1");
         ck_assert_str_eq(bl_record_get(rec, "workdir"), "/work");
-        ck_assert_str_eq(bl_record_get(rec, "exposed_ports"), "[\"80\\/tcp\"]");
+        /* one list encoding for every list of the manifest: no escaped slash */
+        ck_assert_str_eq(bl_record_get(rec, "exposed_ports"), "[\"80/tcp\"]");
         bl_record_free(rec);
         /* the image's entrypoint + cmd, env and workdir, as Docker runs them */
         char *out = run_in("web", "bltimp", NULL);

@@ -209,12 +209,12 @@ START_TEST(test_v2_limits)
         uint64_t ooms;
         ck_assert_int_eq(cgroup_oom_kills(&h, "web", &ooms), 0);
         ck_assert_uint_eq(ooms, 1);
-        bl_record *st = record_new();
-        ck_assert_int_eq(cgroup_stats(ctx, &h, "web", st), 0);
-        ck_assert_str_eq(bl_record_get(st, "cpu_usec"), "1500");
-        ck_assert_str_eq(bl_record_get(st, "memory_bytes"), "4096");
-        ck_assert_str_eq(bl_record_get(st, "disk_write_bytes"), "20");
-        bl_record_free(st);
+        struct cg_stats st;
+        ck_assert_int_eq(cgroup_stats(ctx, &h, "web", &st), 0);
+        ck_assert(st.has_cpu && st.has_memory && !st.has_pids);
+        ck_assert_uint_eq(st.cpu_usec, 1500);
+        ck_assert_uint_eq(st.memory_bytes, 4096);
+        ck_assert_uint_eq(st.disk_write_bytes, 20);
         ck_assert_int_eq(cgroup_remove(ctx, &h, "web"), 0);
         ck_assert(!cgroup_exists(&h, "web"));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <json-c/json.h>
 
-#include "image.h"
+#include "model.h"
 
 char *argv_to_json(char *const argv[])
 {
