@@ -101,7 +101,7 @@ static void restart_policy(bl_ctx *ctx, bl_record *rec, bool dry, bl_record_list
         }
         record_setf(rec, "restart_count", "%llu", (unsigned long long) count + 1);
         record_setf(rec, "restart_failures", "%llu", (unsigned long long) failures + 1);
-        int r = container_start_locked(ctx, rec, 0, NULL);
+        int r = container_start_locked(ctx, rec, 0, NULL, NULL);
         if (r < 0) {
                 struct error e;
                 ctx_error_take(ctx, &e);

@@ -133,7 +133,7 @@ live_state container_liveness(const bl_record *rec)
                 return LIVE_DEAD;
         if (proc_is_zombie((pid_t) pid)) {
                 /* ours to reap when we started it in this process */
-                waitpid((pid_t) pid, NULL, WNOHANG);
+                waitpid((pid_t) pid, NULL, WNOHANG | __WALL);
                 return LIVE_DEAD;
         }
         return LIVE_RUNNING;

@@ -104,7 +104,7 @@ static int open_in(bl_ctx *ctx, const char *name, const char *file, int flags, i
         return 0;
 }
 
-int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_process **ret)
+int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, const int *stdio, bl_process **ret)
 {
         const char *name = bl_record_get(rec, "name");
         _cleanup_close_ int status_fd = -1, log_fd = -1, old_fd = -1, loop_fd = -1, master = -1, slave = -1;
@@ -153,11 +153,10 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                         return r;
                 spec.prog.pty_slave = slave;
                 spec.console = ptsname(master);
-        } else if (flags & BL_START_ATTACH) {
-                spec.prog.stdio[0] = 0;
-                spec.prog.stdio[1] = 1;
-                spec.prog.stdio[2] = 2;
         } else {
+                /* attached: the caller's descriptors, its output teed into the log */
+                if ((flags & BL_START_ATTACH) && stdio)
+                        memcpy(spec.prog.stdio, stdio, sizeof(spec.prog.stdio));
                 if ((r = open_in(ctx, name, "console.log", O_RDWR | O_CREAT | O_APPEND, &log_fd)) < 0 ||
                     (r = open_in(ctx, name, "console.log.1", O_WRONLY | O_CREAT, &old_fd)) < 0)
                         return r;
@@ -303,7 +302,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 ctx_fail_wrap(ctx, r, "container \"%s\"", name);
                 if (code == 126 || code == 127) {
                         /* the program could not start: its init records the status and ends */
-                        while (waitpid(child.pid, NULL, 0) < 0 && errno == EINTR)
+                        while (waitpid(child.pid, NULL, __WALL) < 0 && errno == EINTR)
                                 ;
                         close(child.pidfd);
                         record_set(rec, "state", "running");
@@ -341,6 +340,7 @@ int container_start_locked(bl_ctx *ctx, bl_record *rec, unsigned flags, bl_proce
                 if (p) {
                         p->pid = child.pid;
                         p->pidfd = child.pidfd;
+                        p->status_fd = -1;
                         p->ptmx = steal_fd(&master);
                         p->container = strdup(name);
                         *ret = p;
@@ -371,6 +371,12 @@ fail:
 BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
 {
         ctx_begin_call(ctx);
+        static const int std[3] = { 0, 1, 2 };
+        return container_start_user(ctx, name, flags, std, ret);
+}
+
+int container_start_user(bl_ctx *ctx, const char *name, unsigned flags, const int *stdio, bl_process **ret)
+{
         _cleanup_unlock_ int lock = -1;
         _cleanup_record_ bl_record *rec = NULL;
         int r = container_lock_load(ctx, name, &lock, &rec);
@@ -382,5 +388,5 @@ BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, 
         record_set(rec, "restart_count", NULL);
         record_set(rec, "restart_failures", NULL);
         record_set(rec, "restart_exhausted", NULL);
-        return container_start_locked(ctx, rec, flags, ret);
+        return container_start_locked(ctx, rec, flags, stdio, ret);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <stdint.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,7 +21,7 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, in
          * program, nor find a descriptor of its caller in it */
         prctl(PR_SET_DUMPABLE, 0);
         const int *caller = spec->prog.stdio;
-        int keep[] = { report_fd, init_fd, spec->pidfd, caller[0], caller[1], caller[2] };
+        int keep[] = { report_fd, init_fd, spec->pidfd, caller[0], caller[1], caller[2], spec->prog.status_fd };
         close_fds_except(keep, ARRAY_SIZE(keep));
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         char pid[32];
@@ -87,28 +88,48 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, in
         program_exec(&prog, report_fd, init_fd);
 }
 
-int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code, int *ret_ptmx)
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
+                 int *ret_ptmx)
 {
-        int p[2], init_fd = -1, r = init_memfd(ctx, &init_fd);
+        int p[2], status[2], init_fd = -1, r = init_memfd(ctx, &init_fd);
         if (r < 0)
                 return r;
+        if (pipe2(status, O_CLOEXEC) < 0) {
+                close(init_fd);
+                return ctx_fail(ctx, errno, "pipe: %m");
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
                 close(init_fd);
+                close(status[0]);
+                close(status[1]);
                 return ctx_fail(ctx, errno, "socketpair: %m");
         }
-        pid_t pid = fork();
+        /* the filter is compiled here, not in the child: it allocates, and
+         * a child of a threaded caller cloned without fork's care must not */
+        struct exec_spec s = *spec;
+        struct sock_fprog compiled = { 0 };
+        if (s.prog.sec.seccomp && !s.prog.sec.privileged && !s.prog.sec.filter &&
+            seccomp_prepare(s.prog.sec.caps, &compiled, NULL, 0) == 0)
+                s.prog.sec.filter = &compiled;
+        s.prog.status_fd = status[1];
+        int pidfd = -1;
+        pid_t pid = runtime_clone(0, &pidfd);
+        if (pid == 0) {
+                child_reset_signals();
+                exec_child(&s, p[1], init_fd);
+        }
+        free(compiled.filter);
+        close(status[1]);
         if (pid < 0) {
-                int e = errno;
                 close(p[0]);
                 close(p[1]);
                 close(init_fd);
-                return ctx_fail(ctx, e, "fork: %s", strerror(e));
+                close(status[0]);
+                return ctx_fail(ctx, -pid, "cannot create its process: %s", strerror(-pid));
         }
-        if (pid == 0)
-                exec_child(spec, p[1], init_fd);
         close(p[1]);
         close(init_fd);
-        int code = 126, master = -1;
+        int master = -1;
         if (spec->tty) {
                 char tag = 0;
                 if (recv_fd(p[0], &tag, &master) < 0 || tag != 'p' || master < 0) {
@@ -116,22 +137,25 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
                                 close(master);
                         master = -1;
                         close(p[0]);
-                        waitpid(pid, NULL, 0);
+                        runtime_wait(pidfd, -1, NULL);
+                        close(pidfd);
+                        close(status[0]);
                         return ctx_fail(ctx, EIO, "cannot allocate a terminal in the container");
                 }
         }
-        r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, &code);
-        if (ret_code)
-                *ret_code = code;
+        r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, NULL);
         close(p[0]);
         if (r < 0) {
-                int st;
                 if (master >= 0)
                         close(master);
-                waitpid(pid, &st, 0);
+                runtime_wait(pidfd, -1, NULL);
+                close(pidfd);
+                close(status[0]);
                 return r;
         }
         *ret_pid = pid;
+        *ret_pidfd = pidfd;
+        *ret_status_fd = status[0];
         if (ret_ptmx)
                 *ret_ptmx = master;
         else if (master >= 0)

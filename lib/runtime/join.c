@@ -179,7 +179,13 @@ _Noreturn void join_run(int params_fd)
         /* the relay holds nothing of the program's but the host ends of its
          * pipes; with a terminal, nothing at all (not the caller's) */
         bool relay = j.h.relay[0] >= 0;
-        close_fds_except(j.h.relay, relay ? 6 : 0);
+        int keep[7];
+        memcpy(keep, j.h.relay, sizeof(j.h.relay));
+        keep[6] = j.h.status_fd;
+        if (!relay)
+                for (int i = 0; i < 6; i++)
+                        keep[i] = -1;
+        close_fds_except(keep, 7);
         if (!relay)
                 for (int fd = 0; fd < 3; fd++)
                         close(fd);
@@ -192,6 +198,13 @@ _Noreturn void join_run(int params_fd)
                         if (errno != EINTR)
                                 _exit(125);
                 code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+        }
+        /* the library reads the code here: exec resets this process's exit
+         * signal to SIGCHLD, and a caller that ignores it, or reaps every
+         * child, would leave it no status */
+        if (j.h.status_fd >= 0) {
+                int32_t c = code;
+                (void) !write(j.h.status_fd, &c, sizeof(c));
         }
         _exit(code);
 }

@@ -87,6 +87,7 @@ int join_message(const struct run_program *prog, const struct run_security *sec,
                 h.stdio[i] = prog->stdio[i];
         for (int i = 0; i < 6; i++)
                 h.relay[i] = prog->fork ? prog->relay[i] : -1;
+        h.status_fd = prog->fork ? prog->status_fd : -1;
         const char *wd = prog->workdir && *prog->workdir ? prog->workdir : "/";
         size_t size = sizeof(h) + h.filter_len * sizeof(struct sock_filter) + strlen(wd) + 1;
         for (char **a = prog->argv; *a; a++, h.argc++)
@@ -168,6 +169,8 @@ _Noreturn void program_exec(const struct run_program *prog, int report_fd, int i
                 keep_on_exec(pass[i]);
         for (int i = 0; prog->fork && i < 6; i++)
                 keep_on_exec(prog->relay[i]);
+        if (prog->fork)
+                keep_on_exec(prog->status_fd);
         char fd_s[16];
         snprintf(fd_s, sizeof(fd_s), "%d", params);
         char *argv[] = { (char *) "baleine-init", (char *) JOIN_MODE, fd_s, NULL };

@@ -36,6 +36,7 @@ struct run_program {
          * the program's pipes: its input, output, errors); -1s with a terminal */
         bool fork;
         int relay[6];
+        int status_fd;          /* exec: the relay writes the program's code (int32) there as it ends */
 };
 
 struct run_spec {
@@ -45,8 +46,10 @@ struct run_spec {
         const char *hostname;
         const char *hosts_file;         /* bound read-only onto /etc/hosts, or NULL */
         const char *console;            /* the terminal's path (host /dev/pts/N), bound on /dev/console */
-        /* Output: attach → prog.stdio; tty → prog.pty_slave; else relayed
-         * by the init into log_fd (rotated into log_old_fd past log_max). */
+        /* Output: tty → prog.pty_slave; else relayed by the init into
+         * log_fd (rotated into log_old_fd past log_max), and teed to
+         * prog.stdio[1] and [2] when >= 0 (attached; prog.stdio[0] is then
+         * the program's stdin, else /dev/null). */
         struct run_program prog;
         int log_fd, log_old_fd;
         uint64_t log_max;
@@ -68,6 +71,18 @@ struct run_child {
         int pidfd;
         int sync_fd;    /* parent end: releases the child, then reads its report */
 };
+
+/* clone.c: a child with no exit signal and a pidfd (*ret_pidfd, in the
+ * parent): never reaped by the kernel nor heard by the caller's SIGCHLD
+ * handler.  0 in the child, its pid in the parent, -errno. */
+pid_t runtime_clone(uint64_t flags, int *ret_pidfd);
+/* Waits for the end of the child of pidfd and reaps it when still ours;
+ * its code: the int32 it wrote on status_fd (>= 0), else its status (or
+ * 128+signal); -ECHILD when another waiter took it and there is no channel. */
+int runtime_wait(int pidfd, int status_fd, int *ret_code);
+/* In a new child: default dispositions and an empty mask, whatever the
+ * host program set. */
+void child_reset_signals(void);
 
 /* Clones the child into new pid, mount, net, uts and ipc namespaces; it
  * waits until runtime_release(). */
@@ -118,7 +133,7 @@ struct join_params {
         uint32_t size;          /* of the whole message */
         int32_t report_fd, go_fd;
         int32_t stdio[3], pty_slave;
-        int32_t fork, relay[6];
+        int32_t fork, relay[6], status_fd;
         uint32_t uid, gid;
         uint64_t caps;
         uint32_t no_new_privs;
@@ -170,6 +185,8 @@ struct init_params {
         int log_fd, log_old_fd;
         uint64_t log_max;
         int relay_fd;           /* the program's output, or -1 */
+        int relay_err_fd;       /* its errors when attached (else in relay_fd), or -1 */
+        int tee_fd[2];          /* attached: the caller's stdout and stderr, or -1s */
         int go_fd;              /* written once the init is ready; the program waits for it */
         void (*settle)(void);   /* run once the program goes (the static init returns its start-up pages) */
 };
@@ -198,5 +215,7 @@ struct exec_spec {
         char **cgroup_procs;
         struct run_program prog;
 };
-/* On a program that cannot start, *ret_code gets 126/127. */
-int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code, int *ret_ptmx);
+/* A program that cannot start fails with execve's errno (-ENOENT: not
+ * found), its message in ctx.  *ret_pidfd: to wait with runtime_wait. */
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
+                 int *ret_ptmx);
