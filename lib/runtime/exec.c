@@ -16,7 +16,6 @@
 
 static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, int init_fd)
 {
-        char err[256];
         /* first: nothing in the container may ever trace or open this host
          * program, nor find a descriptor of its caller in it */
         prctl(PR_SET_DUMPABLE, 0);
@@ -28,24 +27,16 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, in
         snprintf(pid, sizeof(pid), "%d", (int) getpid());
         /* into the container's cgroups first, so its limits count us */
         for (char **p = spec->cgroup_procs; p && *p; p++)
-                if (write_string(*p, pid) < 0) {
-                        snprintf(err, sizeof(err), "cannot join cgroup %s: %s", *p, strerror(errno));
-                        report_and_exit(report_fd, errno, 126, err);
-                }
+                if (write_string(*p, pid) < 0)
+                        report_fail(report_fd, 126, errno, "cannot join cgroup %s: %m", *p);
         int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP |
                     (spec->userns ? CLONE_NEWUSER : 0);
-        if (setns(spec->pidfd, flags) < 0) {
-                int e = errno;
-                snprintf(err, sizeof(err), "cannot join its namespaces: %s", strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
+        if (setns(spec->pidfd, flags) < 0)
+                report_fail(report_fd, 126, errno, "cannot join its namespaces: %m");
         close(spec->pidfd);
         /* in its user namespace, become its root (the host's root is not mapped there) */
-        if (spec->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-                int e = errno;
-                snprintf(err, sizeof(err), "cannot become root of its user namespace: %s", strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
+        if (spec->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                report_fail(report_fd, 126, errno, "cannot become root of its user namespace: %m");
         /* new ids made it dumpable again */
         prctl(PR_SET_DUMPABLE, 0);
         /* a terminal of the container's own devpts, its master for the
@@ -55,17 +46,11 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, in
                 char name[64];
                 int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
                 if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0 ||
-                    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || send_fd(report_fd, 'p', master) < 0) {
-                        int e = errno;
-                        snprintf(err, sizeof(err), "cannot allocate a terminal in the container: %s", strerror(e));
-                        report_and_exit(report_fd, e, 126, err);
-                }
+                    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || send_fd(report_fd, 'p', master) < 0)
+                        report_fail(report_fd, 126, errno, "cannot allocate a terminal in the container: %m");
                 close(master);
-        } else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-                int e = errno;
-                snprintf(err, sizeof(err), "cannot create its pipes: %s", strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
+        } else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+                report_fail(report_fd, 126, errno, "cannot create its pipes: %m");
         /* the new pid namespace applies to children only: this host program
          * forks nothing; it becomes the sealed init, which confines itself
          * and forks the program, so nothing but the sealed copy ever shows
@@ -109,7 +94,7 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
         struct exec_spec s = *spec;
         struct sock_fprog compiled = { 0 };
         if (s.prog.sec.seccomp && !s.prog.sec.privileged && !s.prog.sec.filter &&
-            seccomp_prepare(s.prog.sec.caps, &compiled, NULL, 0) == 0)
+            seccomp_prepare(s.prog.sec.caps, &compiled, NULL) == 0)
                 s.prog.sec.filter = &compiled;
         s.prog.status_fd = status[1];
         int pidfd = -1;

@@ -86,9 +86,7 @@ static int join_read(int fd, struct join *j)
 
 static _Noreturn void fail(const struct join *j, int e, const char *what)
 {
-        char err[256];
-        snprintf(err, sizeof(err), "%s: %s", what, strerror(e));
-        report_and_exit(j->h.report_fd, e, 126, err);
+        report_fail(j->h.report_fd, 126, e, "%s: %s", what, strerror(e));
 }
 
 /* Working directory, user, capabilities, no_new_privs, seccomp: what the
@@ -153,9 +151,8 @@ static _Noreturn void become_program(const struct join *j)
         environ = j->envp;
         execvp(j->argv[0], j->argv);
         int e = errno;
-        char err[300];
-        snprintf(err, sizeof(err), "program \"%.200s\": %s", j->argv[0], e == ENOENT ? "not found in the image" : strerror(e));
-        report_and_exit(j->h.report_fd, e, e == ENOENT ? 127 : 126, err);
+        report_fail(j->h.report_fd, e == ENOENT ? 127 : 126, e, "program \"%.200s\": %s", j->argv[0],
+                    e == ENOENT ? "not found in the image" : strerror(e));
 }
 
 _Noreturn void join_run(int params_fd)

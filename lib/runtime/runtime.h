@@ -150,10 +150,13 @@ _Noreturn void join_run(int params_fd);
 /* relay.c: the caller's stdio (caller[]) to and from the program's pipes
  * until the program (child) ends; its exit code (128+signal if killed). */
 int relay_until_exit(pid_t child, const int caller[3], int in_w, int out_r, int err_r);
-/* report.c: what a child says when it cannot start its program */
-_Noreturn void report_and_exit(int fd, int err, int exit_code, const char *msg);
-/* Reads a report: 0 on EOF (the program was executed), else -errno with
- * the message in ctx and the exit code in *ret_exit_code. */
+/* report.c: what a child says when it cannot start its program: the
+ * error object whole, then it exits with exit_code. */
+_Noreturn void report_and_exit(int fd, const struct error *e, int exit_code);
+/* error_set, then report_and_exit */
+_Noreturn void report_fail(int fd, int exit_code, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Reads a report: 0 on EOF (the program was executed), else the child's
+ * error adopted into ctx (-errno) and the exit code in *ret_exit_code. */
 int report_read(bl_ctx *ctx, int fd, int timeout_ms, int *ret_exit_code);
 
 /* caps.c */
@@ -163,7 +166,7 @@ int drop_bounding(uint64_t keep);
 /* security.c: the default filter for `caps`, compiled to BPF by the
  * library (the static init loads it as it is); ret->filter is malloc'ed.
  * On failure, why in err (NULL: not wanted). */
-int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t errlen);
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, struct error *err);
 /* Drops every capability (the init). */
 void security_drop_all(void);
 /* Docker's default capability mask */
@@ -173,7 +176,7 @@ uint64_t caps_all(void);
 int cap_from_name(const char *name, uint64_t *ret_mask);
 
 /* rootfs.c: in the child */
-int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size_t errlen);
+int rootfs_setup(const struct run_spec *spec, int root_mount_fd, struct error *err);
 
 #define BIT(c) (1ULL << (c))
 

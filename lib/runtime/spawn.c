@@ -41,14 +41,12 @@ static _Noreturn void become_init(const struct init_params *p, int init_fd, int 
         snprintf(a[9], sizeof(a[9]), "%d", p->tee_fd[1]);
         char *argv[] = { (char *) "baleine-init", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], NULL };
         int e = -exec_sealed(init_fd, argv);
-        char err[256];
-        snprintf(err, sizeof(err), "cannot execute the sealed baleine-init: %s", strerror(e));
-        report_and_exit(report_fd, e, 125, err);
+        report_fail(report_fd, 125, e, "cannot execute the sealed baleine-init: %s", strerror(e));
 }
 
 static _Noreturn void child_main(const struct run_spec *spec, int sock, int init_fd)
 {
-        char err[256] = "";
+        struct error err = { 0 };
         char go;
         int root_fd = -1;
         /* first: nothing in the container may ever trace or open this host
@@ -62,14 +60,14 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         /* while the parent sets up cgroup and network: compile the filter
          * (should it fail, program_exec tries again and reports) */
         struct sock_fprog filter = { 0 };
-        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter, NULL, 0) == 0;
+        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter, NULL) == 0;
         if (recv_fd(sock, &go, &root_fd) < 0)
                 _exit(125);
         prctl(PR_SET_PDEATHSIG, 0);
         /* the maps are written now: become the namespace's root, which is an
          * unprivileged id of the host */
         if (spec->userns_count && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-                report_and_exit(sock, errno, 125, "cannot become root of its user namespace");
+                report_fail(sock, 125, errno, "cannot become root of its user namespace: %m");
         /* the new ids made it dumpable again */
         prctl(PR_SET_DUMPABLE, 0);
         /* detached: no terminal's signals or hang-up reach it */
@@ -78,13 +76,18 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
 
         /* now inside its cgroup: make that the root of its cgroup namespace */
         if (unshare(CLONE_NEWCGROUP) < 0)
-                report_and_exit(sock, errno, 125, "cannot create a cgroup namespace");
+                report_fail(sock, 125, errno, "cannot create a cgroup namespace: %m");
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-                report_and_exit(sock, errno, 125, "cannot set the hostname");
-        if (spec->child_hook && spec->child_hook(spec->hook_data, err, sizeof(err)) < 0)
-                report_and_exit(sock, EIO, 125, err);
-        if (rootfs_setup(spec, root_fd, err, sizeof(err)) < 0)
-                report_and_exit(sock, EIO, 125, err);
+                report_fail(sock, 125, errno, "cannot set the hostname: %m");
+        if (spec->child_hook) {
+                /* the network layer's hook still speaks in a buffer */
+                char msg[ERROR_MSG_MAX] = "";
+                int r = spec->child_hook(spec->hook_data, msg, sizeof(msg));
+                if (r < 0)
+                        report_fail(sock, 125, -r, "%s", msg[0] ? msg : "cannot configure its network");
+        }
+        if (rootfs_setup(spec, root_fd, &err) < 0)
+                report_and_exit(sock, &err, 125);
 
         /* the init relays the output into the log; an attached program's
          * too, teed to the caller's descriptors: its errors through a pipe
@@ -93,13 +96,13 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         int relay[2] = { -1, -1 }, relay_err[2] = { -1, -1 }, gop[2];
         if (spec->log_fd >= 0 && spec->prog.pty_slave < 0 &&
             (pipe2(relay, O_CLOEXEC) < 0 || (attached && pipe2(relay_err, O_CLOEXEC) < 0)))
-                report_and_exit(sock, errno, 125, "cannot create the output pipe");
+                report_fail(sock, 125, errno, "cannot create the output pipe: %m");
         if (pipe2(gop, O_CLOEXEC) < 0)
-                report_and_exit(sock, errno, 125, "cannot create a pipe");
+                report_fail(sock, 125, errno, "cannot create a pipe: %m");
 
         pid_t pid = fork();
         if (pid < 0)
-                report_and_exit(sock, errno, 125, "cannot fork the program");
+                report_fail(sock, 125, errno, "cannot fork the program: %m");
         if (pid == 0) {
                 struct run_program prog = spec->prog;
                 if (filtered)
