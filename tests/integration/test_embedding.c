@@ -178,6 +178,13 @@ static void embedded_run(void (*chld)(int))
         char *st = inspect_key("bltemba", "exit_code");
         ck_assert_str_eq(st, "7");
         free(st);
+        /* attached output is in the log too, as Docker's logs show it */
+        char *log = NULL, *text = NULL;
+        ck_assert_int_eq(bl_container_log_path(ctx, "bltemba", &log), 0);
+        ck_assert_int_eq(read_file(log, &text, NULL), 0);
+        ck_assert_msg(strstr(text, "to-out\n") && strstr(text, "to-err\n"), "log: \"%s\"", text);
+        free(text);
+        free(log);
 
         ck_assert_int_eq(bl_container_stop(ctx, "bltembd", 5), 0);
         assert_host_state(&before);
@@ -227,6 +234,71 @@ START_TEST(test_exec_failure_leaves_ret)
 }
 END_TEST
 
+START_TEST(test_bad_stdio)
+{
+        create("bltembb", "echo never");
+        int fds[2];
+        ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+        close(fds[1]);
+        bl_process *sentinel = (bl_process *) (void *) fds, *p = sentinel;
+        /* a descriptor that is not open: refused before anything starts */
+        ck_assert_int_eq(bl_container_start_attach(ctx, "bltembb", -1, fds[1], -1, &p), -EBADF);
+        ck_assert_ptr_eq(p, sentinel);
+        char *want = strdup_printf("container \"bltembb\": its stdout, descriptor %d, is not open", fds[1]);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), want);
+        free(want);
+        ck_assert_int_eq(bl_container_start_attach(ctx, "bltembb", -1, -1, -1, NULL), -EINVAL);
+        char *st = inspect_key("bltembb", "state");
+        ck_assert_str_eq(st, "created");
+        free(st);
+        ck_assert_int_eq(bl_exec_config_set_stdio(NULL, 0, 1, 2), -EINVAL);
+        bl_exec_config *cfg;
+        ck_assert_int_eq(bl_exec_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_exec_config_set_stdio(cfg, -2, 1, 2), -EINVAL);
+        bl_exec_config_free(cfg);
+        close(fds[0]);
+}
+END_TEST
+
+/* An attached program reads the descriptor it is given; -1 is /dev/null. */
+START_TEST(test_attach_stdin)
+{
+        create("bltembi", "cat; echo end");
+        int in[2], o = capture_file();
+        ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+        ck_assert_int_eq(write(in[1], "fed\n", 4), 4);
+        close(in[1]);
+        bl_process *p = NULL;
+        ck_assert_int_eq(bl_container_start_attach(ctx, "bltembi", in[0], o, -1, &p), 0);
+        close(in[0]);
+        int code = -1;
+        ck_assert_int_eq(bl_process_wait(ctx, p, &code), 0);
+        /* once waited for: the status is not there twice */
+        ck_assert_int_eq(bl_process_wait(ctx, p, &code), -ECHILD);
+        bl_process_free(p);
+        ck_assert_int_eq(code, 0);
+        char *out = captured(o);
+        ck_assert_str_eq(out, "fed\nend\n");
+        free(out);
+        close(o);
+}
+END_TEST
+
+/* BALEINE_NO_CLONE3 (test builds) forces the fallback, as valgrind does. */
+START_TEST(test_clone3_knob)
+{
+        create("bltembk", "sleep 60");
+        setenv("BALEINE_NO_CLONE3", "1", 1);
+        become_odd_host(SIG_IGN);
+        int r = bl_container_start(ctx, "bltembk", 0, NULL);
+        ck_assert_msg(r == 0, "start: %s", bl_ctx_errmsg(ctx));
+        ck_assert_int_eq(exec_sh("bltembk", "exit 4", NULL), 4);
+        ck_assert_int_eq(bl_container_stop(ctx, "bltembk", 5), 0);
+        leave_odd_host();
+        unsetenv("BALEINE_NO_CLONE3");
+}
+END_TEST
+
 /* Where clone3 is unknown (valgrind, old kernels, a filter): clone. */
 START_TEST(test_clone3_unavailable)
 {
@@ -256,6 +328,9 @@ Suite *suite_embedding(void)
         tcase_add_test(tc, test_sigchld_handled);
         tcase_add_test(tc, test_exec_failure_leaves_ret);
         tcase_add_test(tc, test_clone3_unavailable);
+        tcase_add_test(tc, test_clone3_knob);
+        tcase_add_test(tc, test_bad_stdio);
+        tcase_add_test(tc, test_attach_stdin);
         suite_add_tcase(s, tc);
         return s;
 }
