@@ -284,6 +284,21 @@ START_TEST(test_attach_stdin)
 }
 END_TEST
 
+/* Creating a container, too.  (Not yet an image: core/run.c's helper
+ * programs, mke2fs and the like, are still forked and waited for with
+ * waitpid, which an ignored SIGCHLD defeats.) */
+START_TEST(test_create_sigchld_ignored)
+{
+        become_odd_host(SIG_IGN);
+        struct host_state before;
+        host_state(&before);
+        create("bltembn", "exit 0");
+        ck_assert_int_eq(bl_container_remove(ctx, "bltembn", 0), 0);
+        assert_host_state(&before);
+        leave_odd_host();
+}
+END_TEST
+
 /* BALEINE_NO_CLONE3 (test builds) forces the fallback, as valgrind does. */
 START_TEST(test_clone3_knob)
 {
@@ -331,6 +346,7 @@ Suite *suite_embedding(void)
         tcase_add_test(tc, test_clone3_knob);
         tcase_add_test(tc, test_bad_stdio);
         tcase_add_test(tc, test_attach_stdin);
+        tcase_add_test(tc, test_create_sigchld_ignored);
         suite_add_tcase(s, tc);
         return s;
 }
