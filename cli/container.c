@@ -58,6 +58,22 @@ static void proxy_tty(int master)
                 tcsetattr(0, TCSANOW, &saved);
 }
 
+/* Docker's status for a failed exec: 127 the command is not found in the
+ * container, 126 it cannot be executed (execve's errors), else 125. */
+static int exec_failure_status(struct cli *cli, const char *name, int r)
+{
+        bl_record *rec = NULL;
+        /* -ENOENT is also "no such container": only a container that exists */
+        if (bl_container_inspect(cli->ctx, name, &rec) < 0)
+                return EXIT_BALEINE;
+        bl_record_free(rec);
+        switch (-r) {
+        case ENOENT: return 127;
+        case EACCES: case ENOEXEC: case EISDIR: case ENOTDIR: case ELOOP: case ETXTBSY: return 126;
+        default: return EXIT_BALEINE;
+        }
+}
+
 /* Waits for a foreground process; returns Docker's exit code. */
 static int run_foreground(struct cli *cli, bl_process *proc)
 {
@@ -576,13 +592,10 @@ static int container_exec(struct cli *cli, int argc, char **argv)
         }
         bl_exec_config_set_argv(cfg, &argv[optind]);
         bl_process *proc = NULL;
-        if (bl_container_exec(cli->ctx, name, cfg, &proc) < 0) {
+        int r = bl_container_exec(cli->ctx, name, cfg, &proc);
+        if (r < 0) {
                 fail(cli, -1);
-                ret = EXIT_BALEINE;
-                if (proc) {
-                        bl_process_wait(cli->ctx, proc, &ret);
-                        bl_process_free(proc);
-                }
+                ret = exec_failure_status(cli, name, r);
                 goto out;
         }
         ret = run_foreground(cli, proc);

@@ -196,7 +196,8 @@ typedef struct bl_process bl_process;
 
 enum {
         /* Wire the program's stdin/stdout/stderr to the caller's 0/1/2 and
-         * return a bl_process to wait on (output is not logged). */
+         * return a bl_process to wait on (output is logged too; see
+         * bl_container_start_attach for other descriptors). */
         BL_START_ATTACH = 1 << 0,
         /* Run the program on a new pseudo-terminal; the bl_process gives the
          * master side. */
@@ -206,6 +207,15 @@ enum {
 /* Starts a created or stopped container.  With flags 0 it runs detached,
  * its output in console.log, and ret may be NULL. */
 int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret);
+/* Starts a created or stopped container attached to descriptors of the
+ * caller (which stay the caller's: the library dups none over 0/1/2 and
+ * closes none): the program reads `in` (-1: /dev/null) and its output goes
+ * to `out` and `err` and, as Docker's logs show attached output too, to
+ * console.log (-1: to console.log only).  *ret (required) is the process to
+ * wait on; set only on success.  BL_START_ATTACH is this with 0, 1, 2.
+ * Errors: those of bl_container_start; -EINVAL when ret is NULL; -EBADF
+ * when a descriptor is not open. */
+int bl_container_start_attach(bl_ctx *ctx, const char *name, int in, int out, int err, bl_process **ret);
 /* SIGTERM, then SIGKILL after `timeout_sec` seconds (negative: 10). */
 int bl_container_stop(bl_ctx *ctx, const char *name, int timeout_sec);
 int bl_container_restart(bl_ctx *ctx, const char *name, int timeout_sec);
@@ -234,16 +244,29 @@ int bl_exec_config_add_env(bl_exec_config *cfg, const char *key_value);
 int bl_exec_config_set_workdir(bl_exec_config *cfg, const char *dir);
 int bl_exec_config_set_user(bl_exec_config *cfg, const char *user);
 int bl_exec_config_set_tty(bl_exec_config *cfg, int tty);
+/* The command's stdin, stdout and stderr: descriptors of the caller,
+ * which stay open and the caller's (the library dups none over its own
+ * 0/1/2).  -1: /dev/null (as `docker exec -d`: an exec's output never goes
+ * to the container's log).  Without this call: the caller's 0, 1 and 2.
+ * Ignored with a tty.  Errors: -EINVAL for a descriptor below -1. */
+int bl_exec_config_set_stdio(bl_exec_config *cfg, int in, int out, int err);
 
 /* Runs a command in a running container's namespaces and cgroup, with the
- * caller's stdio (or a new terminal with tty set). */
+ * caller's stdio, the descriptors of bl_exec_config_set_stdio, or a new
+ * terminal with tty set.  *ret is the process to wait on, set only on
+ * success.  Errors (message in the context): -ENOENT no such container, or
+ * the command is not found in it (Docker's status 127); -EACCES, -ENOEXEC
+ * and other execve errors: the command cannot be executed (126); -EINVAL
+ * not running or no command; -EBADF a stdio descriptor is not open. */
 int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_config *cfg, bl_process **ret);
 
 /* The terminal master of a process started with a tty, or -1. */
 int bl_process_ptmx(const bl_process *proc);
 /* Waits for the process; ret_status gets Docker's convention: the program's
- * exit code, 128+N when killed by signal N, 126 not executable, 127 not
- * found. */
+ * exit code, 128+N when killed by signal N.  Works whatever the caller does
+ * with SIGCHLD (ignored, handled): the library's children send it none and
+ * are waited for by pidfd.  Errors: -EINVAL no process; -ECHILD it was
+ * already waited for. */
 int bl_process_wait(bl_ctx *ctx, bl_process *proc, int *ret_status);
 void bl_process_free(bl_process *proc);
 

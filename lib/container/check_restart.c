@@ -64,7 +64,7 @@ void restart_policy(bl_ctx *ctx, struct container_model *m, bool dry, bl_record_
         }
         m->restart_count = count + 1;
         m->restart_failures = failures + 1;
-        int r = container_start_locked(ctx, m, 0, NULL);
+        int r = container_start_locked(ctx, m, 0, NULL, NULL);
         if (r < 0) {
                 struct error e;
                 ctx_error_take(ctx, &e);

@@ -130,7 +130,7 @@ live_state container_liveness(const struct container_model *m)
                 return LIVE_DEAD;
         if (proc_is_zombie((pid_t) pid)) {
                 /* ours to reap when we started it in this process */
-                waitpid((pid_t) pid, NULL, WNOHANG);
+                waitpid((pid_t) pid, NULL, WNOHANG | __WALL);
                 return LIVE_DEAD;
         }
         return LIVE_RUNNING;

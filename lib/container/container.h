@@ -55,12 +55,15 @@ struct bl_exec_config {
         char *workdir;
         char *user;
         int tty;
+        bool stdio_set;         /* else the caller's 0, 1, 2 */
+        int stdio[3];
 };
 
 struct bl_process {
         pid_t pid;
         int pidfd;
         int ptmx;
+        int status_fd;          /* exec: its relay writes the code there (runtime_wait) */
         char *container;        /* set for a container's init: finalised after wait */
 };
 
@@ -111,7 +114,10 @@ bool container_disk_busy(bl_ctx *ctx, const char *name);
 int container_finalize(bl_ctx *ctx, struct container_model *m, bool *ret_changed);
 
 /* Starts a container whose manifest is loaded, under the lock. */
-int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flags, bl_process **ret);
+/* stdio: the caller's descriptors for an attached start (BL_START_ATTACH), else NULL */
+int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flags, const int *stdio, bl_process **ret);
+/* A user's start (clears its stop and restart counts). */
+int container_start_user(bl_ctx *ctx, const char *name, unsigned flags, const int *stdio, bl_process **ret);
 /* The program's identity and confinement (start and exec share it). */
 struct run_security;
 int program_security(bl_ctx *ctx, const struct container_model *m, const char *user_override, struct run_security *sec);

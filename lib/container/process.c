@@ -7,6 +7,17 @@
 #include "image/image.h"
 #include "runtime/runtime.h"
 
+/* Each descriptor a caller gives must be open (-1s are allowed). */
+static int check_stdio(bl_ctx *ctx, const char *name, const int stdio[3])
+{
+        static const char *const what[] = { "stdin", "stdout", "stderr" };
+        for (int i = 0; i < 3; i++)
+                if (stdio[i] < -1 || (stdio[i] >= 0 && fcntl(stdio[i], F_GETFD) < 0))
+                        return ctx_fail(ctx, EBADF, "container \"%s\": its %s, descriptor %d, is not open", name, what[i],
+                                        stdio[i]);
+        return 0;
+}
+
 BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_config *cfg, bl_process **ret)
 {
         ctx_begin_call(ctx);
@@ -38,33 +49,58 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
         spec.prog.argv = cfg->argv;
         spec.prog.envp = env;
         spec.prog.workdir = cfg->workdir ? cfg->workdir : m.workdir;
-        spec.prog.stdio[0] = 0;
-        spec.prog.stdio[1] = 1;
-        spec.prog.stdio[2] = 2;
+        _cleanup_close_ int devnull = -1;
+        for (int i = 0; i < 3; i++) {
+                spec.prog.stdio[i] = cfg->stdio_set ? cfg->stdio[i] : i;
+                if (spec.prog.stdio[i] < 0) {
+                        /* -1: /dev/null, as `docker exec -d` */
+                        if (devnull < 0 && (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+                                return ctx_fail(ctx, errno, "container \"%s\": /dev/null: %m", name);
+                        spec.prog.stdio[i] = devnull;
+                }
+        }
+        if (!cfg->tty && (r = check_stdio(ctx, name, spec.prog.stdio)) < 0)
+                return r;
         spec.prog.pty_slave = -1;
         spec.prog.go_fd = -1;
         spec.tty = cfg->tty;
-        pid_t child;
-        int code = 126;
-        if ((r = runtime_exec(ctx, &spec, &child, &code, &master)) < 0) {
-                ctx_fail_wrap(ctx, r, "container \"%s\"", name);
-                bl_process *p = calloc(1, sizeof(*p));
-                if (p && ret) {
-                        /* the caller still gets the status: 126 or 127 */
-                        p->pid = -code;
-                        p->pidfd = -1;
-                        p->ptmx = -1;
-                        *ret = p;
-                } else
-                        free(p);
-                return r;
-        }
+        if (!ret)
+                return ctx_fail(ctx, EINVAL, "container \"%s\": exec needs a process to return", name);
         bl_process *p = calloc(1, sizeof(*p));
         if (!p)
-                return -ENOMEM;
-        p->pid = child;
-        p->pidfd = -1;
+                return ctx_fail(ctx, ENOMEM, "container \"%s\": %s", name, strerror(ENOMEM));
+        p->status_fd = -1;
+        if ((r = runtime_exec(ctx, &spec, &p->pid, &p->pidfd, &p->status_fd, &master)) < 0) {
+                free(p);
+                return ctx_fail_wrap(ctx, r, "container \"%s\"", name);
+        }
         p->ptmx = steal_fd(&master);
+        *ret = p;
+        return 0;
+}
+
+BL_EXPORT int bl_exec_config_set_stdio(bl_exec_config *cfg, int in, int out, int err)
+{
+        if (!cfg || in < -1 || out < -1 || err < -1)
+                return -EINVAL;
+        cfg->stdio_set = true;
+        cfg->stdio[0] = in;
+        cfg->stdio[1] = out;
+        cfg->stdio[2] = err;
+        return 0;
+}
+
+BL_EXPORT int bl_container_start_attach(bl_ctx *ctx, const char *name, int in, int out, int err, bl_process **ret)
+{
+        ctx_begin_call(ctx);
+        int stdio[3] = { in, out, err }, r;
+        if (!ret)
+                return ctx_fail(ctx, EINVAL, "container \"%s\": an attached start needs a process to return", name);
+        if ((r = check_stdio(ctx, name, stdio)) < 0)
+                return r;
+        bl_process *p = NULL;
+        if ((r = container_start_user(ctx, name, BL_START_ATTACH, stdio, &p)) < 0)
+                return r;
         *ret = p;
         return 0;
 }
@@ -79,16 +115,16 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
         ctx_begin_call(ctx);
         if (!p)
                 return -EINVAL;
-        if (p->pid < 0) {
-                if (ret_status)
-                        *ret_status = -p->pid;
-                return 0;
-        }
-        int st;
-        while (waitpid(p->pid, &st, 0) < 0)
-                if (errno != EINTR)
-                        return ctx_fail(ctx, errno, "process %d: waitpid: %m", (int) p->pid);
-        int code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+        if (p->pidfd < 0)
+                return ctx_fail(ctx, ECHILD, "process %d: already waited for", (int) p->pid);
+        /* by its pidfd: the library's children have no exit signal, so
+         * neither an ignored SIGCHLD nor the caller's handler takes them */
+        int code = -1, r = runtime_wait(p->pidfd, p->status_fd, &code);
+        /* a container's init: its status is in its exit-status file */
+        if (r < 0 && !(r == -ECHILD && p->container))
+                return ctx_fail(ctx, -r, "process %d: cannot wait: %s", (int) p->pid, strerror(-r));
+        close(p->pidfd);
+        p->pidfd = -1;
         ctx_trace(ctx, "wait: ended");
         if (p->container) {
                 _cleanup_unlock_ int lock = -1;
@@ -100,10 +136,14 @@ BL_EXPORT int bl_process_wait(bl_ctx *ctx, bl_process *p, int *ret_status)
                         int sig;
                         if (status)
                                 exit_status_read(status, &code, &sig);
+                        else
+                                code = -1;
                         container_finalize(ctx, &m, NULL);
                         ctx_trace(ctx, "wait: finalized");
                 }
         }
+        if (code < 0)
+                return ctx_fail(ctx, ECHILD, "process %d: its status was taken by another waiter", (int) p->pid);
         if (ret_status)
                 *ret_status = code;
         return 0;
@@ -117,6 +157,8 @@ BL_EXPORT void bl_process_free(bl_process *p)
                 close(p->ptmx);
         if (p->pidfd >= 0)
                 close(p->pidfd);
+        if (p->status_fd >= 0)
+                close(p->status_fd);
         free(p->container);
         free(p);
 }

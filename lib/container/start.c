@@ -198,7 +198,7 @@ static int step_record_starting(struct start *st)
  * the first error wins; the finalize's is only logged. */
 static int start_failed_program(struct start *st, int r)
 {
-        while (waitpid(st->child.pid, NULL, 0) < 0 && errno == EINTR)
+        while (waitpid(st->child.pid, NULL, __WALL) < 0 && errno == EINTR)
                 ;
         close(st->child.pidfd);
         st->m->state = CSTATE_RUNNING;
@@ -241,6 +241,7 @@ static void start_hand_over(struct start *st, bl_process **ret)
                 if (p && (p->container = strdup(st->name))) {
                         p->pid = st->child.pid;
                         p->pidfd = st->child.pidfd;
+                        p->status_fd = -1;
                         p->ptmx = steal_fd(&st->master);
                         *ret = p;
                         return;
@@ -252,10 +253,10 @@ static void start_hand_over(struct start *st, bl_process **ret)
         ctx_log(st->ctx, BL_LOG_INFO, "container \"%s\": started, pid %d", st->name, (int) st->child.pid);
 }
 
-int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flags, bl_process **ret)
+int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flags, const int *stdio, bl_process **ret)
 {
         struct start st = {
-                .ctx = ctx, .m = m, .name = m->name, .flags = flags, .prev_state = m->state,
+                .ctx = ctx, .m = m, .name = m->name, .flags = flags, .stdio = stdio, .prev_state = m->state,
                 .status_fd = -1, .log_fd = -1, .old_fd = -1, .loop_fd = -1, .master = -1, .slave = -1, .loop_nr = -1,
                 .spec = { .name = m->name, .log_fd = -1, .log_old_fd = -1, .status_fd = -1,
                           .prog = { .stdio = { -1, -1, -1 }, .pty_slave = -1, .go_fd = -1 } },
@@ -280,7 +281,7 @@ int container_start_locked(bl_ctx *ctx, struct container_model *m, unsigned flag
         return r;
 }
 
-static int container_start_call(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
+int container_start_user(bl_ctx *ctx, const char *name, unsigned flags, const int *stdio, bl_process **ret)
 {
         _cleanup_unlock_ int lock = -1;
         _cleanup_model_ struct container_model m = { 0 };
@@ -292,11 +293,12 @@ static int container_start_call(bl_ctx *ctx, const char *name, unsigned flags, b
         m.stopped_by_user = false;
         m.restart_count = m.restart_failures = 0;
         m.restart_exhausted = false;
-        return container_start_locked(ctx, &m, flags, ret);
+        return container_start_locked(ctx, &m, flags, stdio, ret);
 }
 
 BL_EXPORT int bl_container_start(bl_ctx *ctx, const char *name, unsigned flags, bl_process **ret)
 {
         ctx_begin_call(ctx);
-        return ctx_end_call(ctx, container_start_call(ctx, name, flags, ret), "container \"%s\"", name ? name : "");
+        static const int std[3] = { 0, 1, 2 };
+        return ctx_end_call(ctx, container_start_user(ctx, name, flags, std, ret), "container \"%s\"", name ? name : "");
 }

@@ -25,6 +25,7 @@ struct start {
         struct container_model *m;
         const char *name;
         unsigned flags;
+        const int *stdio;       /* an attached start: the caller's descriptors */
         cstate prev_state;
         char *mnt, *disk, *hosts;
         int status_fd, log_fd, old_fd, loop_fd, master, slave, loop_nr;

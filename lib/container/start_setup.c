@@ -23,12 +23,9 @@ int step_stdio(struct start *st)
                 spec->console = ptsname(st->master);
                 return 0;
         }
-        if (st->flags & BL_START_ATTACH) {
-                spec->prog.stdio[0] = 0;
-                spec->prog.stdio[1] = 1;
-                spec->prog.stdio[2] = 2;
-                return 0;
-        }
+        /* attached: the caller's descriptors, its output teed into the log */
+        if ((st->flags & BL_START_ATTACH) && st->stdio)
+                memcpy(spec->prog.stdio, st->stdio, sizeof(spec->prog.stdio));
         if ((r = open_in(st->ctx, st->name, "console.log", O_RDWR | O_CREAT | O_APPEND, &st->log_fd)) < 0 ||
             (r = open_in(st->ctx, st->name, "console.log.1", O_WRONLY | O_CREAT, &st->old_fd)) < 0)
                 return r;

@@ -57,7 +57,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
         }
         store_unlock(lock);
         int r = terminate(ctx, name, pidfd, timeout < 0 ? STOP_TIMEOUT_DEFAULT : timeout);
-        waitpid((pid_t) seen.pid, NULL, WNOHANG);
+        waitpid((pid_t) seen.pid, NULL, WNOHANG | __WALL);
         fault_point("container-stop-waited");
         int lr = store_lock(ctx, lock);
         if (lr < 0)
@@ -101,7 +101,7 @@ static int container_restart_call(bl_ctx *ctx, const char *name, int timeout)
         if (container_liveness(&m) == LIVE_RUNNING && (r = stop_with_lock(ctx, name, &lock, timeout, false, &m)) < 0)
                 return r;
         m.stopped_by_user = false;
-        return container_start_locked(ctx, &m, 0, NULL);
+        return container_start_locked(ctx, &m, 0, NULL, NULL);
 }
 
 BL_EXPORT int bl_container_restart(bl_ctx *ctx, const char *name, int timeout)

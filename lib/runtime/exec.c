@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <stdint.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,36 +16,27 @@
 
 static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, int init_fd)
 {
-        char err[256];
         /* first: nothing in the container may ever trace or open this host
          * program, nor find a descriptor of its caller in it */
         prctl(PR_SET_DUMPABLE, 0);
         const int *caller = spec->prog.stdio;
-        int keep[] = { report_fd, init_fd, spec->pidfd, caller[0], caller[1], caller[2] };
+        int keep[] = { report_fd, init_fd, spec->pidfd, caller[0], caller[1], caller[2], spec->prog.status_fd };
         close_fds_except(keep, ARRAY_SIZE(keep));
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         char pid[32];
         snprintf(pid, sizeof(pid), "%d", (int) getpid());
         /* into the container's cgroups first, so its limits count us */
         for (char **p = spec->cgroup_procs; p && *p; p++)
-                if (write_string(*p, pid) < 0) {
-                        snprintf(err, sizeof(err), "cannot join cgroup %s: %s", *p, strerror(errno));
-                        report_and_exit(report_fd, errno, 126, err);
-                }
+                if (write_string(*p, pid) < 0)
+                        report_fail(report_fd, 126, errno, "cannot join cgroup %s: %m", *p);
         int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP |
                     (spec->userns ? CLONE_NEWUSER : 0);
-        if (setns(spec->pidfd, flags) < 0) {
-                int e = errno;
-                snprintf(err, sizeof(err), "cannot join its namespaces: %s", strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
+        if (setns(spec->pidfd, flags) < 0)
+                report_fail(report_fd, 126, errno, "cannot join its namespaces: %m");
         close(spec->pidfd);
         /* in its user namespace, become its root (the host's root is not mapped there) */
-        if (spec->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-                int e = errno;
-                snprintf(err, sizeof(err), "cannot become root of its user namespace: %s", strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
+        if (spec->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                report_fail(report_fd, 126, errno, "cannot become root of its user namespace: %m");
         /* new ids made it dumpable again */
         prctl(PR_SET_DUMPABLE, 0);
         /* a terminal of the container's own devpts, its master for the
@@ -54,17 +46,11 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, in
                 char name[64];
                 int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
                 if (master < 0 || unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0 ||
-                    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || send_fd(report_fd, 'p', master) < 0) {
-                        int e = errno;
-                        snprintf(err, sizeof(err), "cannot allocate a terminal in the container: %s", strerror(e));
-                        report_and_exit(report_fd, e, 126, err);
-                }
+                    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || send_fd(report_fd, 'p', master) < 0)
+                        report_fail(report_fd, 126, errno, "cannot allocate a terminal in the container: %m");
                 close(master);
-        } else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-                int e = errno;
-                snprintf(err, sizeof(err), "cannot create its pipes: %s", strerror(e));
-                report_and_exit(report_fd, e, 126, err);
-        }
+        } else if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+                report_fail(report_fd, 126, errno, "cannot create its pipes: %m");
         /* the new pid namespace applies to children only: this host program
          * forks nothing; it becomes the sealed init, which confines itself
          * and forks the program, so nothing but the sealed copy ever shows
@@ -87,28 +73,48 @@ static _Noreturn void exec_child(const struct exec_spec *spec, int report_fd, in
         program_exec(&prog, report_fd, init_fd);
 }
 
-int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code, int *ret_ptmx)
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
+                 int *ret_ptmx)
 {
-        int p[2], init_fd = -1, r = init_memfd(ctx, &init_fd);
+        int p[2], status[2], init_fd = -1, r = init_memfd(ctx, &init_fd);
         if (r < 0)
                 return r;
+        if (pipe2(status, O_CLOEXEC) < 0) {
+                close(init_fd);
+                return ctx_fail(ctx, errno, "pipe: %m");
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
                 close(init_fd);
+                close(status[0]);
+                close(status[1]);
                 return ctx_fail(ctx, errno, "socketpair: %m");
         }
-        pid_t pid = fork();
+        /* the filter is compiled here, not in the child: it allocates, and
+         * a child of a threaded caller cloned without fork's care must not */
+        struct exec_spec s = *spec;
+        struct sock_fprog compiled = { 0 };
+        if (s.prog.sec.seccomp && !s.prog.sec.privileged && !s.prog.sec.filter &&
+            seccomp_prepare(s.prog.sec.caps, &compiled, NULL) == 0)
+                s.prog.sec.filter = &compiled;
+        s.prog.status_fd = status[1];
+        int pidfd = -1;
+        pid_t pid = runtime_clone(0, &pidfd);
+        if (pid == 0) {
+                child_reset_signals();
+                exec_child(&s, p[1], init_fd);
+        }
+        free(compiled.filter);
+        close(status[1]);
         if (pid < 0) {
-                int e = errno;
                 close(p[0]);
                 close(p[1]);
                 close(init_fd);
-                return ctx_fail(ctx, e, "fork: %s", strerror(e));
+                close(status[0]);
+                return ctx_fail(ctx, -pid, "cannot create its process: %s", strerror(-pid));
         }
-        if (pid == 0)
-                exec_child(spec, p[1], init_fd);
         close(p[1]);
         close(init_fd);
-        int code = 126, master = -1;
+        int master = -1;
         if (spec->tty) {
                 char tag = 0;
                 if (recv_fd(p[0], &tag, &master) < 0 || tag != 'p' || master < 0) {
@@ -116,22 +122,25 @@ int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int 
                                 close(master);
                         master = -1;
                         close(p[0]);
-                        waitpid(pid, NULL, 0);
+                        runtime_wait(pidfd, -1, NULL);
+                        close(pidfd);
+                        close(status[0]);
                         return ctx_fail(ctx, EIO, "cannot allocate a terminal in the container");
                 }
         }
-        r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, &code);
-        if (ret_code)
-                *ret_code = code;
+        r = report_read(ctx, p[0], EXEC_TIMEOUT_MS, NULL);
         close(p[0]);
         if (r < 0) {
-                int st;
                 if (master >= 0)
                         close(master);
-                waitpid(pid, &st, 0);
+                runtime_wait(pidfd, -1, NULL);
+                close(pidfd);
+                close(status[0]);
                 return r;
         }
         *ret_pid = pid;
+        *ret_pidfd = pidfd;
+        *ret_status_fd = status[0];
         if (ret_ptmx)
                 *ret_ptmx = master;
         else if (master >= 0)

@@ -41,7 +41,10 @@ static void rotate_if_needed(const struct init_params *spec, size_t incoming)
         (void) !ftruncate(spec->log_fd, 0);
 }
 
-static bool relay(const struct init_params *spec, int fd)
+/* Copies what is there on fd into the log and, attached, to *tee (the
+ * caller's descriptor: blocking, it is the caller's to drain; dropped once
+ * it fails, the log goes on).  False at the pipe's end. */
+static bool relay(const struct init_params *spec, int fd, int *tee)
 {
         char buf[16384];
         ssize_t n = read(fd, buf, sizeof(buf));
@@ -50,6 +53,15 @@ static bool relay(const struct init_params *spec, int fd)
         if (spec->log_fd >= 0) {
                 rotate_if_needed(spec, (size_t) n);
                 (void) !write(spec->log_fd, buf, (size_t) n);
+        }
+        for (ssize_t off = 0; *tee >= 0 && off < n;) {
+                ssize_t k = write(*tee, buf + off, (size_t) (n - off));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        *tee = -1;
+                else
+                        off += k;
         }
         return true;
 }
@@ -80,7 +92,10 @@ static void write_status(int fd, int status)
 _Noreturn void init_run(const struct init_params *spec)
 {
         pid_t program = spec->program;
-        int relay_fd = spec->relay_fd;
+        /* the program's output and, attached, its errors; where each goes too */
+        int relay_fd[2] = { spec->relay_fd, spec->relay_err_fd }, tee[2] = { spec->tee_fd[0], spec->tee_fd[1] };
+        /* a caller that closed its end must not kill PID 1 */
+        signal(SIGPIPE, SIG_IGN);
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
@@ -93,7 +108,8 @@ _Noreturn void init_run(const struct init_params *spec)
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
         /* keep only what the init needs: nothing else of the host */
-        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd, sfd, spec->go_fd };
+        int keep[] = { spec->status_fd, spec->log_fd, spec->log_old_fd, relay_fd[0], relay_fd[1], sfd, spec->go_fd,
+                       tee[0], tee[1] };
         for (int fd = 0; fd < 1024; fd++) {
                 bool k = false;
                 for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
@@ -126,15 +142,15 @@ _Noreturn void init_run(const struct init_params *spec)
                 if (pid == program)
                         program_done = true;
         while (!program_done) {
-                struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = relay_fd, .events = POLLIN } };
-                if (poll(p, relay_fd >= 0 ? 2 : 1, -1) < 0)
+                struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = relay_fd[0], .events = POLLIN },
+                                       { .fd = relay_fd[1], .events = POLLIN } };
+                if (poll(p, 3, -1) < 0)
                         continue;
-                if (relay_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
-                        if (!relay(spec, relay_fd)) {
-                                close(relay_fd);
-                                relay_fd = -1;
+                for (int i = 0; i < 2; i++)
+                        if (relay_fd[i] >= 0 && (p[1 + i].revents & (POLLIN | POLLHUP)) && !relay(spec, relay_fd[i], &tee[i])) {
+                                close(relay_fd[i]);
+                                relay_fd[i] = -1;
                         }
-                }
                 if (!(p[0].revents & POLLIN))
                         continue;
                 struct signalfd_siginfo si;
@@ -153,11 +169,12 @@ _Noreturn void init_run(const struct init_params *spec)
                         }
         }
         /* the rest of its output, without waiting on processes that keep the pipe */
-        if (relay_fd >= 0) {
-                fcntl(relay_fd, F_SETFL, O_NONBLOCK);
-                while (relay(spec, relay_fd))
-                        ;
-        }
+        for (int i = 0; i < 2; i++)
+                if (relay_fd[i] >= 0) {
+                        fcntl(relay_fd[i], F_SETFL, O_NONBLOCK);
+                        while (relay(spec, relay_fd[i], &tee[i]))
+                                ;
+                }
         write_status(spec->status_fd, status);
         _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }

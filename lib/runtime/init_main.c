@@ -5,6 +5,7 @@
  *  - PID 1 of a container (init.c): it costs the host the few pages it
  *    uses rather than a copy of the program that started it.
  *    baleine-init PROGRAM_PID STATUS_FD LOG_FD LOG_OLD_FD LOG_MAX RELAY_FD GO_FD
+ *                 RELAY_ERR_FD TEE_OUT_FD TEE_ERR_FD
  *  - every process entering a container (join.c): it confines itself with
  *    what the library prepared and executes the user's program, forking it
  *    first for exec, so the only process the container ever sees before
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
                 join_run((int) fd);
         }
         /* the init is PID 1 of its namespace, as nothing the container runs is */
-        if (argc != 8 || getpid() != 1)
+        if (argc != 11 || getpid() != 1)
                 return 126;
         struct init_params p = {
                 .program = (pid_t) atoi(argv[1]),
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
                 .log_max = strtoull(argv[5], NULL, 10),
                 .relay_fd = atoi(argv[6]),
                 .go_fd = atoi(argv[7]),
+                .relay_err_fd = atoi(argv[8]),
+                .tee_fd = { atoi(argv[9]), atoi(argv[10]) },
                 .settle = settle,
         };
         init_run(&p);

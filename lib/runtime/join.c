@@ -86,9 +86,7 @@ static int join_read(int fd, struct join *j)
 
 static _Noreturn void fail(const struct join *j, int e, const char *what)
 {
-        char err[256];
-        snprintf(err, sizeof(err), "%s: %s", what, strerror(e));
-        report_and_exit(j->h.report_fd, e, 126, err);
+        report_fail(j->h.report_fd, 126, e, "%s: %s", what, strerror(e));
 }
 
 /* Working directory, user, capabilities, no_new_privs, seccomp: what the
@@ -153,9 +151,8 @@ static _Noreturn void become_program(const struct join *j)
         environ = j->envp;
         execvp(j->argv[0], j->argv);
         int e = errno;
-        char err[300];
-        snprintf(err, sizeof(err), "program \"%.200s\": %s", j->argv[0], e == ENOENT ? "not found in the image" : strerror(e));
-        report_and_exit(j->h.report_fd, e, e == ENOENT ? 127 : 126, err);
+        report_fail(j->h.report_fd, e == ENOENT ? 127 : 126, e, "program \"%.200s\": %s", j->argv[0],
+                    e == ENOENT ? "not found in the image" : strerror(e));
 }
 
 _Noreturn void join_run(int params_fd)
@@ -179,7 +176,13 @@ _Noreturn void join_run(int params_fd)
         /* the relay holds nothing of the program's but the host ends of its
          * pipes; with a terminal, nothing at all (not the caller's) */
         bool relay = j.h.relay[0] >= 0;
-        close_fds_except(j.h.relay, relay ? 6 : 0);
+        int keep[7];
+        memcpy(keep, j.h.relay, sizeof(j.h.relay));
+        keep[6] = j.h.status_fd;
+        if (!relay)
+                for (int i = 0; i < 6; i++)
+                        keep[i] = -1;
+        close_fds_except(keep, 7);
         if (!relay)
                 for (int fd = 0; fd < 3; fd++)
                         close(fd);
@@ -192,6 +195,13 @@ _Noreturn void join_run(int params_fd)
                         if (errno != EINTR)
                                 _exit(125);
                 code = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+        }
+        /* the library reads the code here: exec resets this process's exit
+         * signal to SIGCHLD, and a caller that ignores it, or reaps every
+         * child, would leave it no status */
+        if (j.h.status_fd >= 0) {
+                int32_t c = code;
+                (void) !write(j.h.status_fd, &c, sizeof(c));
         }
         _exit(code);
 }

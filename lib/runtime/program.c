@@ -32,7 +32,7 @@ static int lookup_id(const char *file, const char *name, unsigned *ret_id, unsig
         return r;
 }
 
-static int resolve_user(struct run_security *sec, char *err, size_t errlen)
+static int resolve_user(struct run_security *sec, struct error *err)
 {
         char user[128], *group;
         snprintf(user, sizeof(user), "%s", sec->user_name);
@@ -45,15 +45,13 @@ static int resolve_user(struct run_security *sec, char *err, size_t errlen)
                 uid = (unsigned) v;
                 gid = uid;
         } else if (lookup_id("/etc/passwd", user, &uid, &gid) < 0) {
-                snprintf(err, errlen, "user \"%s\" not found in the image's /etc/passwd", user);
-                return -ENOENT;
+                return error_set(err, ENOENT, "user \"%s\" not found in the image's /etc/passwd", user);
         }
         if (group) {
                 if (parse_u64(group, &v) == 0)
                         gid = (unsigned) v;
                 else if (lookup_id("/etc/group", group, &gid, NULL) < 0) {
-                        snprintf(err, errlen, "group \"%s\" not found in the image's /etc/group", group);
-                        return -ENOENT;
+                        return error_set(err, ENOENT, "group \"%s\" not found in the image's /etc/group", group);
                 }
         }
         sec->uid = uid;
@@ -87,6 +85,7 @@ int join_message(const struct run_program *prog, const struct run_security *sec,
                 h.stdio[i] = prog->stdio[i];
         for (int i = 0; i < 6; i++)
                 h.relay[i] = prog->fork ? prog->relay[i] : -1;
+        h.status_fd = prog->fork ? prog->status_fd : -1;
         const char *wd = prog->workdir && *prog->workdir ? prog->workdir : "/";
         size_t size = sizeof(h) + h.filter_len * sizeof(struct sock_filter) + strlen(wd) + 1;
         for (char **a = prog->argv; *a; a++, h.argc++)
@@ -139,27 +138,24 @@ static void keep_on_exec(int fd)
 
 _Noreturn void program_exec(const struct run_program *prog, int report_fd, int init_fd)
 {
-        char err[256];
+        struct error err = { 0 };
         struct run_security sec = prog->sec;
         /* the image's own files, read here: the static init knows no names */
-        if (sec.user_name && resolve_user(&sec, err, sizeof(err)) < 0)
-                report_and_exit(report_fd, ENOENT, 126, err);
+        if (sec.user_name && resolve_user(&sec, &err) < 0)
+                report_and_exit(report_fd, &err, 126);
         struct sock_fprog compiled = { 0 };
         const struct sock_fprog *filter = NULL;
         if (sec.seccomp && !sec.privileged) {
                 filter = sec.filter;
                 if (!filter) {
-                        int r = seccomp_prepare(sec.caps, &compiled, err, sizeof(err));
-                        if (r < 0)
-                                report_and_exit(report_fd, -r, 126, err);
+                        if (seccomp_prepare(sec.caps, &compiled, &err) < 0)
+                                report_and_exit(report_fd, &err, 126);
                         filter = &compiled;
                 }
         }
         int params = join_message(prog, &sec, filter, report_fd);
-        if (params < 0) {
-                snprintf(err, sizeof(err), "cannot pass its parameters to baleine-init: %s", strerror(-params));
-                report_and_exit(report_fd, -params, 126, err);
-        }
+        if (params < 0)
+                report_fail(report_fd, 126, -params, "cannot pass its parameters to baleine-init: %s", strerror(-params));
         /* nothing of the host survives the exec but what the join names
          * (the init_fd memfd itself goes with it, close-on-exec) */
         syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -168,10 +164,11 @@ _Noreturn void program_exec(const struct run_program *prog, int report_fd, int i
                 keep_on_exec(pass[i]);
         for (int i = 0; prog->fork && i < 6; i++)
                 keep_on_exec(prog->relay[i]);
+        if (prog->fork)
+                keep_on_exec(prog->status_fd);
         char fd_s[16];
         snprintf(fd_s, sizeof(fd_s), "%d", params);
         char *argv[] = { (char *) "baleine-init", (char *) JOIN_MODE, fd_s, NULL };
         int e = -exec_sealed(init_fd, argv);
-        snprintf(err, sizeof(err), "cannot execute the sealed baleine-init: %s", strerror(e));
-        report_and_exit(report_fd, e, 126, err);
+        report_fail(report_fd, 126, e, "cannot execute the sealed baleine-init: %s", strerror(e));
 }

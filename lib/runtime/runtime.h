@@ -36,6 +36,7 @@ struct run_program {
          * the program's pipes: its input, output, errors); -1s with a terminal */
         bool fork;
         int relay[6];
+        int status_fd;          /* exec: the relay writes the program's code (int32) there as it ends */
 };
 
 struct run_spec {
@@ -45,8 +46,10 @@ struct run_spec {
         const char *hostname;
         const char *hosts_file;         /* bound read-only onto /etc/hosts, or NULL */
         const char *console;            /* the terminal's path (host /dev/pts/N), bound on /dev/console */
-        /* Output: attach → prog.stdio; tty → prog.pty_slave; else relayed
-         * by the init into log_fd (rotated into log_old_fd past log_max). */
+        /* Output: tty → prog.pty_slave; else relayed by the init into
+         * log_fd (rotated into log_old_fd past log_max), and teed to
+         * prog.stdio[1] and [2] when >= 0 (attached; prog.stdio[0] is then
+         * the program's stdin, else /dev/null). */
         struct run_program prog;
         int log_fd, log_old_fd;
         uint64_t log_max;
@@ -68,6 +71,18 @@ struct run_child {
         int pidfd;
         int sync_fd;    /* parent end: releases the child, then reads its report */
 };
+
+/* clone.c: a child with no exit signal and a pidfd (*ret_pidfd, in the
+ * parent): never reaped by the kernel nor heard by the caller's SIGCHLD
+ * handler.  0 in the child, its pid in the parent, -errno. */
+pid_t runtime_clone(uint64_t flags, int *ret_pidfd);
+/* Waits for the end of the child of pidfd and reaps it when still ours;
+ * its code: the int32 it wrote on status_fd (>= 0), else its status (or
+ * 128+signal); -ECHILD when another waiter took it and there is no channel. */
+int runtime_wait(int pidfd, int status_fd, int *ret_code);
+/* In a new child: default dispositions and an empty mask, whatever the
+ * host program set. */
+void child_reset_signals(void);
 
 /* Clones the child into new pid, mount, net, uts and ipc namespaces; it
  * waits until runtime_release(). */
@@ -118,7 +133,7 @@ struct join_params {
         uint32_t size;          /* of the whole message */
         int32_t report_fd, go_fd;
         int32_t stdio[3], pty_slave;
-        int32_t fork, relay[6];
+        int32_t fork, relay[6], status_fd;
         uint32_t uid, gid;
         uint64_t caps;
         uint32_t no_new_privs;
@@ -135,10 +150,13 @@ _Noreturn void join_run(int params_fd);
 /* relay.c: the caller's stdio (caller[]) to and from the program's pipes
  * until the program (child) ends; its exit code (128+signal if killed). */
 int relay_until_exit(pid_t child, const int caller[3], int in_w, int out_r, int err_r);
-/* report.c: what a child says when it cannot start its program */
-_Noreturn void report_and_exit(int fd, int err, int exit_code, const char *msg);
-/* Reads a report: 0 on EOF (the program was executed), else -errno with
- * the message in ctx and the exit code in *ret_exit_code. */
+/* report.c: what a child says when it cannot start its program: the
+ * error object whole, then it exits with exit_code. */
+_Noreturn void report_and_exit(int fd, const struct error *e, int exit_code);
+/* error_set, then report_and_exit */
+_Noreturn void report_fail(int fd, int exit_code, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Reads a report: 0 on EOF (the program was executed), else the child's
+ * error adopted into ctx (-errno) and the exit code in *ret_exit_code. */
 int report_read(bl_ctx *ctx, int fd, int timeout_ms, int *ret_exit_code);
 
 /* caps.c */
@@ -148,7 +166,7 @@ int drop_bounding(uint64_t keep);
 /* security.c: the default filter for `caps`, compiled to BPF by the
  * library (the static init loads it as it is); ret->filter is malloc'ed.
  * On failure, why in err (NULL: not wanted). */
-int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t errlen);
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, struct error *err);
 /* Drops every capability (the init). */
 void security_drop_all(void);
 /* Docker's default capability mask */
@@ -158,7 +176,7 @@ uint64_t caps_all(void);
 int cap_from_name(const char *name, uint64_t *ret_mask);
 
 /* rootfs.c: in the child */
-int rootfs_setup(const struct run_spec *spec, int root_mount_fd, char *err, size_t errlen);
+int rootfs_setup(const struct run_spec *spec, int root_mount_fd, struct error *err);
 
 #define BIT(c) (1ULL << (c))
 
@@ -170,6 +188,8 @@ struct init_params {
         int log_fd, log_old_fd;
         uint64_t log_max;
         int relay_fd;           /* the program's output, or -1 */
+        int relay_err_fd;       /* its errors when attached (else in relay_fd), or -1 */
+        int tee_fd[2];          /* attached: the caller's stdout and stderr, or -1s */
         int go_fd;              /* written once the init is ready; the program waits for it */
         void (*settle)(void);   /* run once the program goes (the static init returns its start-up pages) */
 };
@@ -198,5 +218,7 @@ struct exec_spec {
         char **cgroup_procs;
         struct run_program prog;
 };
-/* On a program that cannot start, *ret_code gets 126/127. */
-int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_code, int *ret_ptmx);
+/* A program that cannot start fails with execve's errno (-ENOENT: not
+ * found), its message in ctx.  *ret_pidfd: to wait with runtime_wait. */
+int runtime_exec(bl_ctx *ctx, const struct exec_spec *spec, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
+                 int *ret_ptmx);

@@ -79,10 +79,10 @@ static const uint64_t clone_ns_flags[] = {
         CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
 };
 
-#define FILTER_FAIL(r, ...) do { snprintf(err, errlen, __VA_ARGS__); return (r); } while (0)
+#define FILTER_FAIL(r, ...) do { error_set(err, -(r), __VA_ARGS__); return (r); } while (0)
 
 static int add(scmp_filter_ctx f, uint32_t action, const struct call *c, unsigned n, const struct scmp_arg_cmp *args,
-               char *err, size_t errlen)
+               struct error *err)
 {
         int r = seccomp_rule_add_array(f, action, c->nr, n, args);
         if (r < 0)
@@ -93,7 +93,7 @@ static int add(scmp_filter_ctx f, uint32_t action, const struct call *c, unsigne
 /* Refuses every 32-bit value of the first argument but `allowed` (sorted):
  * libseccomp ANDs no two tests of one argument, so each gap between allowed
  * values is cut into aligned power-of-two blocks, one masked test each. */
-static int deny_all_but(scmp_filter_ctx f, const struct call *c, const uint32_t *allowed, size_t n, char *err, size_t errlen)
+static int deny_all_but(scmp_filter_ctx f, const struct call *c, const uint32_t *allowed, size_t n, struct error *err)
 {
         uint64_t lo = 0;
         for (size_t i = 0; i <= n; i++) {
@@ -104,7 +104,7 @@ static int deny_all_but(scmp_filter_ctx f, const struct call *c, const uint32_t 
                                 size >>= 1;
                         /* the mask's high half is 0: the kernel reads an unsigned int */
                         struct scmp_arg_cmp cmp = SCMP_A0_64(SCMP_CMP_MASKED_EQ, (uint32_t) ~(size - 1), lo);
-                        int r = add(f, SCMP_ACT_ERRNO(EPERM), c, 1, &cmp, err, errlen);
+                        int r = add(f, SCMP_ACT_ERRNO(EPERM), c, 1, &cmp, err);
                         if (r < 0)
                                 return r;
                         lo += size;
@@ -114,7 +114,7 @@ static int deny_all_but(scmp_filter_ctx f, const struct call *c, const uint32_t 
         return 0;
 }
 
-static int build_filter(uint64_t caps, scmp_filter_ctx *ret, char *err, size_t errlen)
+static int build_filter(uint64_t caps, scmp_filter_ctx *ret, struct error *err)
 {
         scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
         int r;
@@ -125,37 +125,37 @@ static int build_filter(uint64_t caps, scmp_filter_ctx *ret, char *err, size_t e
         static const uint32_t arches[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
         for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
                 if ((r = seccomp_arch_add(f, arches[i])) < 0 && r != -EEXIST) {
-                        snprintf(err, errlen, "seccomp: cannot add a 32-bit ABI: %s", strerror(-r));
+                        error_set(err, -r, "seccomp: cannot add a 32-bit ABI: %s", strerror(-r));
                         goto fail;
                 }
 #endif
         for (size_t i = 0; i < ARRAY_SIZE(denied_calls); i++)
-                if ((r = add(f, SCMP_ACT_ERRNO(EPERM), &denied_calls[i], 0, NULL, err, errlen)) < 0)
+                if ((r = add(f, SCMP_ACT_ERRNO(EPERM), &denied_calls[i], 0, NULL, err)) < 0)
                         goto fail;
         for (size_t i = 0; i < ARRAY_SIZE(cap_calls); i++)
                 if (!(caps & cap_calls[i].caps) &&
-                    (r = add(f, SCMP_ACT_ERRNO(EPERM), &cap_calls[i].call, 0, NULL, err, errlen)) < 0)
+                    (r = add(f, SCMP_ACT_ERRNO(EPERM), &cap_calls[i].call, 0, NULL, err)) < 0)
                         goto fail;
         static const struct call personality = CALL(personality), socket_call = CALL(socket), clone = CALL(clone),
                                  clone3 = CALL(clone3);
-        if ((r = deny_all_but(f, &personality, personality_allowed, ARRAY_SIZE(personality_allowed), err, errlen)) < 0)
+        if ((r = deny_all_but(f, &personality, personality_allowed, ARRAY_SIZE(personality_allowed), err)) < 0)
                 goto fail;
         /* no vsock: the channel to the hypervisor's host, not the container's
          * network (EPERM as Docker; the kernel's own answer would be
          * EAFNOSUPPORT, and a test could not tell the filter from it) */
         /* its low 32 bits: the kernel reads an int, the filter all 64 */
         struct scmp_arg_cmp vsock = SCMP_A0_64(SCMP_CMP_MASKED_EQ, 0xffffffff, AF_VSOCK);
-        if ((r = add(f, SCMP_ACT_ERRNO(EPERM), &socket_call, 1, &vsock, err, errlen)) < 0)
+        if ((r = add(f, SCMP_ACT_ERRNO(EPERM), &socket_call, 1, &vsock, err)) < 0)
                 goto fail;
         if (!(caps & BIT(CAP_SYS_ADMIN))) {
                 for (size_t i = 0; i < ARRAY_SIZE(clone_ns_flags); i++) {
                         struct scmp_arg_cmp ns = SCMP_A0_64(SCMP_CMP_MASKED_EQ, clone_ns_flags[i], clone_ns_flags[i]);
-                        if ((r = add(f, SCMP_ACT_ERRNO(EPERM), &clone, 1, &ns, err, errlen)) < 0)
+                        if ((r = add(f, SCMP_ACT_ERRNO(EPERM), &clone, 1, &ns, err)) < 0)
                                 goto fail;
                 }
                 /* clone3's flags are behind a pointer: ENOSYS, as Docker, so libc
                  * falls back to clone, whose flags the filter sees */
-                if ((r = add(f, SCMP_ACT_ERRNO(ENOSYS), &clone3, 0, NULL, err, errlen)) < 0)
+                if ((r = add(f, SCMP_ACT_ERRNO(ENOSYS), &clone3, 0, NULL, err)) < 0)
                         goto fail;
         }
         *ret = f;
@@ -165,15 +165,13 @@ fail:
         return r;
 }
 
-int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t errlen)
+int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, struct error *err)
 {
-        char buf[256];
-        if (!err) {
-                err = buf;
-                errlen = sizeof(buf);
-        }
+        struct error ignored;
+        if (!err)
+                err = &ignored;
         scmp_filter_ctx f;
-        int r = build_filter(caps, &f, err, errlen);
+        int r = build_filter(caps, &f, err);
         if (r < 0)
                 return r;
         int fd = memfd_create("seccomp", MFD_CLOEXEC);
@@ -190,7 +188,7 @@ int seccomp_prepare(uint64_t caps, struct sock_fprog *ret, char *err, size_t err
                 }
         }
         if (r < 0)
-                snprintf(err, errlen, "seccomp: cannot export the filter: %s", strerror(-r));
+                error_set(err, -r, "seccomp: cannot export the filter: %s", strerror(-r));
         if (fd >= 0)
                 close(fd);
         seccomp_release(f);

@@ -25,8 +25,8 @@ static void keep_on_exec(int fd)
 /* PID 1 becomes the sealed copy of the static baleine-init. */
 static _Noreturn void become_init(const struct init_params *p, int init_fd, int report_fd)
 {
-        char a[7][24];
-        int fds[] = { p->status_fd, p->log_fd, p->log_old_fd, p->relay_fd, p->go_fd };
+        char a[10][24];
+        int fds[] = { p->status_fd, p->log_fd, p->log_old_fd, p->relay_fd, p->go_fd, p->relay_err_fd, p->tee_fd[0], p->tee_fd[1] };
         for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
                 keep_on_exec(fds[i]);
         snprintf(a[0], sizeof(a[0]), "%d", (int) p->program);
@@ -36,16 +36,17 @@ static _Noreturn void become_init(const struct init_params *p, int init_fd, int 
         snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long) p->log_max);
         snprintf(a[5], sizeof(a[5]), "%d", p->relay_fd);
         snprintf(a[6], sizeof(a[6]), "%d", p->go_fd);
-        char *argv[] = { (char *) "baleine-init", a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL };
+        snprintf(a[7], sizeof(a[7]), "%d", p->relay_err_fd);
+        snprintf(a[8], sizeof(a[8]), "%d", p->tee_fd[0]);
+        snprintf(a[9], sizeof(a[9]), "%d", p->tee_fd[1]);
+        char *argv[] = { (char *) "baleine-init", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], NULL };
         int e = -exec_sealed(init_fd, argv);
-        char err[256];
-        snprintf(err, sizeof(err), "cannot execute the sealed baleine-init: %s", strerror(e));
-        report_and_exit(report_fd, e, 125, err);
+        report_fail(report_fd, 125, e, "cannot execute the sealed baleine-init: %s", strerror(e));
 }
 
 static _Noreturn void child_main(const struct run_spec *spec, int sock, int init_fd)
 {
-        char err[256] = "";
+        struct error err = { 0 };
         char go;
         int root_fd = -1;
         /* first: nothing in the container may ever trace or open this host
@@ -59,14 +60,14 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
         /* while the parent sets up cgroup and network: compile the filter
          * (should it fail, program_exec tries again and reports) */
         struct sock_fprog filter = { 0 };
-        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter, NULL, 0) == 0;
+        bool filtered = spec->prog.sec.seccomp && !spec->prog.sec.privileged && seccomp_prepare(spec->prog.sec.caps, &filter, NULL) == 0;
         if (recv_fd(sock, &go, &root_fd) < 0)
                 _exit(125);
         prctl(PR_SET_PDEATHSIG, 0);
         /* the maps are written now: become the namespace's root, which is an
          * unprivileged id of the host */
         if (spec->userns_count && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-                report_and_exit(sock, errno, 125, "cannot become root of its user namespace");
+                report_fail(sock, 125, errno, "cannot become root of its user namespace: %m");
         /* the new ids made it dumpable again */
         prctl(PR_SET_DUMPABLE, 0);
         /* detached: no terminal's signals or hang-up reach it */
@@ -75,23 +76,33 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
 
         /* now inside its cgroup: make that the root of its cgroup namespace */
         if (unshare(CLONE_NEWCGROUP) < 0)
-                report_and_exit(sock, errno, 125, "cannot create a cgroup namespace");
+                report_fail(sock, 125, errno, "cannot create a cgroup namespace: %m");
         if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-                report_and_exit(sock, errno, 125, "cannot set the hostname");
-        if (spec->child_hook && spec->child_hook(spec->hook_data, err, sizeof(err)) < 0)
-                report_and_exit(sock, EIO, 125, err);
-        if (rootfs_setup(spec, root_fd, err, sizeof(err)) < 0)
-                report_and_exit(sock, EIO, 125, err);
+                report_fail(sock, 125, errno, "cannot set the hostname: %m");
+        if (spec->child_hook) {
+                /* the network layer's hook still speaks in a buffer */
+                char msg[ERROR_MSG_MAX] = "";
+                int r = spec->child_hook(spec->hook_data, msg, sizeof(msg));
+                if (r < 0)
+                        report_fail(sock, 125, -r, "%s", msg[0] ? msg : "cannot configure its network");
+        }
+        if (rootfs_setup(spec, root_fd, &err) < 0)
+                report_and_exit(sock, &err, 125);
 
-        int relay[2] = { -1, -1 }, gop[2];
-        if (spec->log_fd >= 0 && spec->prog.pty_slave < 0 && pipe2(relay, O_CLOEXEC) < 0)
-                report_and_exit(sock, errno, 125, "cannot create the output pipe");
+        /* the init relays the output into the log; an attached program's
+         * too, teed to the caller's descriptors: its errors through a pipe
+         * of their own, to reach the caller's stderr */
+        bool attached = spec->prog.stdio[1] >= 0 || spec->prog.stdio[2] >= 0;
+        int relay[2] = { -1, -1 }, relay_err[2] = { -1, -1 }, gop[2];
+        if (spec->log_fd >= 0 && spec->prog.pty_slave < 0 &&
+            (pipe2(relay, O_CLOEXEC) < 0 || (attached && pipe2(relay_err, O_CLOEXEC) < 0)))
+                report_fail(sock, 125, errno, "cannot create the output pipe: %m");
         if (pipe2(gop, O_CLOEXEC) < 0)
-                report_and_exit(sock, errno, 125, "cannot create a pipe");
+                report_fail(sock, 125, errno, "cannot create a pipe: %m");
 
         pid_t pid = fork();
         if (pid < 0)
-                report_and_exit(sock, errno, 125, "cannot fork the program");
+                report_fail(sock, 125, errno, "cannot fork the program: %m");
         if (pid == 0) {
                 struct run_program prog = spec->prog;
                 if (filtered)
@@ -100,17 +111,22 @@ static _Noreturn void child_main(const struct run_spec *spec, int sock, int init
                 prog.go_fd = gop[0];
                 prog.fork = false;
                 if (relay[1] >= 0) {
-                        prog.stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                        prog.stdio[1] = prog.stdio[2] = relay[1];
+                        if (prog.stdio[0] < 0)
+                                prog.stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                        prog.stdio[1] = relay[1];
+                        prog.stdio[2] = relay_err[1] >= 0 ? relay_err[1] : relay[1];
                 }
                 program_exec(&prog, sock, init_fd);
         }
         if (relay[1] >= 0)
                 close(relay[1]);
+        if (relay_err[1] >= 0)
+                close(relay_err[1]);
         close(gop[0]);
         struct init_params p = {
                 .program = pid, .status_fd = spec->status_fd, .log_fd = spec->log_fd, .log_old_fd = spec->log_old_fd,
-                .log_max = spec->log_max, .relay_fd = relay[0], .go_fd = gop[1],
+                .log_max = spec->log_max, .relay_fd = relay[0], .go_fd = gop[1], .relay_err_fd = relay_err[0],
+                .tee_fd = { relay[0] >= 0 ? spec->prog.stdio[1] : -1, relay[0] >= 0 ? spec->prog.stdio[2] : -1 },
         };
         /* sock is close-on-exec: the parent's report is the program's */
         become_init(&p, init_fd, sock);
@@ -127,21 +143,16 @@ int runtime_spawn(bl_ctx *ctx, const struct run_spec *spec, struct run_child *re
                 close(sv[1]);
                 return ctx_fail_wrap(ctx, r, "container \"%s\"", spec->name);
         }
-        struct clone_args args = {
-                .flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-                         (spec->userns_count ? CLONE_NEWUSER : 0),
-                .pidfd = (uint64_t) (uintptr_t) &pidfd,
-                .exit_signal = SIGCHLD,
-        };
-        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        pid_t pid = runtime_clone(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
+                                          (spec->userns_count ? CLONE_NEWUSER : 0), &pidfd);
         if (pid < 0) {
-                int e = errno;
                 close(sv[0]);
                 close(sv[1]);
                 close(init_fd);
-                return ctx_fail(ctx, e, "container \"%s\": cannot create namespaces: %s", spec->name, strerror(e));
+                return ctx_fail(ctx, -pid, "container \"%s\": cannot create namespaces: %s", spec->name, strerror(-pid));
         }
         if (pid == 0) {
+                child_reset_signals();
                 close(sv[0]);
                 child_main(spec, sv[1], init_fd);
         }
@@ -182,7 +193,8 @@ void runtime_abort(struct run_child *child)
                 child->sync_fd = -1;
         }
         if (child->pid > 0) {
-                while (waitpid(child->pid, NULL, 0) < 0 && errno == EINTR)
+                /* no exit signal: a clone child to waitpid (__WALL) */
+                while (waitpid(child->pid, NULL, __WALL) < 0 && errno == EINTR)
                         ;
                 child->pid = 0;
         }

@@ -262,30 +262,31 @@ int run_shell(const char *name, const char *script, bl_container_config *cfg, ch
 int exec_capture(const char *name, char *const argv[], char **out)
 {
         char path[] = "/tmp/blt-exec.XXXXXX";
-        int fd = mkstemp(path);
+        int fd = mkostemp(path, O_CLOEXEC);
         ck_assert_int_ge(fd, 0);
-        int saved = dup(1);
-        fflush(stdout);
-        dup2(fd, 1);
+        unlink(path);
         bl_exec_config *cfg;
         bl_exec_config_new(&cfg);
         bl_exec_config_set_argv(cfg, argv);
+        /* the output into our file: our own stdout stays as it is */
+        bl_exec_config_set_stdio(cfg, 0, fd, 2);
         bl_process *p = NULL;
         int code = -1;
         int r = bl_container_exec(ctx, name, cfg, &p);
-        if (p)
-                bl_process_wait(ctx, p, &code);
+        if (r == 0) {
+                ck_assert_ptr_nonnull(p);
+                r = bl_process_wait(ctx, p, &code);
+        } else
+                ck_assert_ptr_null(p);
         bl_process_free(p);
         bl_exec_config_free(cfg);
-        dup2(saved, 1);
-        close(saved);
-        close(fd);
         if (out) {
-                *out = NULL;
-                read_file(path, out, NULL);
+                *out = calloc(1, 65536);
+                ck_assert_ptr_nonnull(*out);
+                ck_assert_int_ge(pread(fd, *out, 65535, 0), 0);
         }
-        unlink(path);
-        return r < 0 && code < 0 ? r : code;
+        close(fd);
+        return r < 0 ? r : code;
 }
 
 const char *probe_path(void)

@@ -26,7 +26,8 @@ void start_shell(const char *name, const char *script, bl_container_config *cfg)
 void wait_exited(const char *name, int timeout);
 /* Runs a script to its end; returns its exit code, output in *out. */
 int run_shell(const char *name, const char *script, bl_container_config *cfg, char **out);
-/* Runs a command in a running container, its output in *out. */
+/* Runs a command in a running container, its output in *out; its status,
+ * or bl_container_exec's error (-ENOENT: not found...). */
 int exec_capture(const char *name, char *const argv[], char **out);
 /* A key of the container's inspect record (freed by the caller). */
 char *inspect_key(const char *name, const char *key);

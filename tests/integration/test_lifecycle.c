@@ -112,7 +112,15 @@ START_TEST(test_exec_and_restart)
         ck_assert_str_eq(out, "bltexec\nbaleine-init\nkept\n");
         free(out);
         char *missing[] = { (char *) "/nope", NULL };
-        ck_assert_int_eq(exec_capture("bltexec", missing, NULL), 127);
+        ck_assert_int_eq(exec_capture("bltexec", missing, NULL), -ENOENT);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), "container \"bltexec\": program \"/nope\": not found in the image");
+        /* found but not executable (Docker's 126): execve's own error */
+        char *noexec[] = { (char *) "/etc/passwd", NULL };
+        ck_assert_int_eq(exec_capture("bltexec", noexec, NULL), -EACCES);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), "container \"bltexec\": program \"/etc/passwd\": Permission denied");
+        /* killed by a signal: 128+N, the caller's SIGCHLD notwithstanding */
+        char *killed[] = { (char *) "/bin/sh", (char *) "-c", (char *) "kill -TERM $$", NULL };
+        ck_assert_int_eq(exec_capture("bltexec", killed, NULL), 128 + SIGTERM);
         /* restart keeps the disk */
         char *pid1 = inspect_key("bltexec", "pid");
         ck_assert_int_eq(bl_container_restart(ctx, "bltexec", 1), 0);

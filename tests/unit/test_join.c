@@ -56,7 +56,7 @@ static struct run join(struct run_program *prog, void (*tamper)(int fd), const c
         ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
         struct run_security sec = { .caps = caps_all(), .seccomp = true };
         struct sock_fprog filter;
-        ck_assert_int_eq(seccomp_prepare(sec.caps, &filter, NULL, 0), 0);
+        ck_assert_int_eq(seccomp_prepare(sec.caps, &filter, NULL), 0);
         int msg = join_message(prog, &sec, &filter, sv[1]);
         free(filter.filter);
         ck_assert_int_ge(msg, 0);

@@ -109,7 +109,7 @@ static int under_filter(uint64_t caps, long (*call)(void))
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
                 struct sock_fprog prog;
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_prepare(caps, &prog, NULL, 0) < 0 ||
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_prepare(caps, &prog, NULL) < 0 ||
                     prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
                         _exit(255);
                 errno = 0;
