@@ -120,17 +120,40 @@ START_TEST(test_ctx_root)
 }
 END_TEST
 
-/* A program run by the library dies with its caller: a killed CLI leaves
- * no mke2fs, cp or debootstrap writing into the state root. */
-START_TEST(test_run_dies_with_caller)
+/* Whether a process is gone, or a zombie waiting for its reaper. */
+static bool process_gone(pid_t pid)
+{
+        char st[64], *stat = NULL;
+        snprintf(st, sizeof(st), "/proc/%d/stat", (int) pid);
+        bool gone = read_file(st, &stat, NULL) < 0 || strstr(stat, ") Z ");
+        free(stat);
+        return gone;
+}
+
+/* Waits up to `ms` for the process to be gone; kills it (by pid) when not. */
+static bool wait_gone(pid_t pid, int ms)
+{
+        for (int i = 0; i < ms / 10 && !process_gone(pid); i++)
+                nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
+        bool gone = process_gone(pid);
+        if (!gone)
+                kill(pid, SIGKILL);
+        return gone;
+}
+
+/* Runs `sh -c SCRIPT` through run_argv in a forked caller; SCRIPT writes
+ * the pid to watch into the file $P (atomically, by mv); the
+ * caller is then SIGKILLed, and the watched process must be gone within
+ * a second, whatever its place in the tree. */
+static void assert_dies_with_caller(const char *script)
 {
         char dir[] = "/tmp/blt-run.XXXXXX";
         ck_assert_ptr_nonnull(mkdtemp(dir));
-        char *pidfile = strdup_printf("%s/pid", dir), *script = strdup_printf("echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 100", pidfile,
-                                                                          pidfile, pidfile);
+        char *pidfile = strdup_printf("%s/pid", dir);
         pid_t caller = fork();
         if (caller == 0) {
-                char *argv[] = { (char *) "sh", (char *) "-c", script, NULL };
+                setenv("P", pidfile, 1);
+                char *argv[] = { (char *) "sh", (char *) "-c", (char *) script, NULL };
                 run_argv(ctx, "test", argv, -1, NULL);
                 _exit(0);
         }
@@ -138,23 +161,66 @@ START_TEST(test_run_dies_with_caller)
         for (int i = 0; i < 500 && read_file(pidfile, &s, NULL) < 0; i++)
                 nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
         ck_assert_ptr_nonnull(s);
-        pid_t child = (pid_t) atoi(s);
-        ck_assert_int_gt(child, 1);
+        pid_t watched = (pid_t) atoi(s);
+        ck_assert_int_gt(watched, 1);
+        ck_assert(!process_gone(watched));
         kill(caller, SIGKILL);
         waitpid(caller, NULL, 0);
-        bool gone = false;
-        for (int i = 0; i < 200 && !gone; i++) {
-                char st[64], *stat = NULL;
-                snprintf(st, sizeof(st), "/proc/%d/stat", (int) child);
-                /* gone, or a zombie waiting for init to reap it */
-                gone = read_file(st, &stat, NULL) < 0 || strstr(stat, ") Z ");
-                free(stat);
-                if (!gone)
-                        nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
-        }
-        if (!gone)
-                kill(child, SIGKILL);
-        ck_assert_msg(gone, "the program outlived its killed caller");
+        ck_assert_msg(wait_gone(watched, 1000), "pid %d outlived its killed caller (%s)", (int) watched, script);
+        unlink(pidfile);
+        rmdir(dir);
+        free(s);
+        free(pidfile);
+}
+
+/* A program run by the library dies with its caller: a killed CLI leaves
+ * no mke2fs, cp or debootstrap writing into the state root. */
+START_TEST(test_run_dies_with_caller)
+{
+        assert_dies_with_caller("echo $$ > $P.tmp && mv $P.tmp $P && exec sleep 100");
+}
+END_TEST
+
+/* ... and so do its children (debootstrap's dpkg, tar, wget): one in the
+ * program's process group, one in a session of its own, one orphaned by
+ * a parent that exited (a daemon's double fork). */
+START_TEST(test_run_grandchildren_die_with_caller)
+{
+        assert_dies_with_caller("sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait");
+        assert_dies_with_caller("setsid sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait");
+        assert_dies_with_caller("(setsid sleep 100 & echo $! > $P.tmp && mv $P.tmp $P); exec sleep 100");
+}
+END_TEST
+
+/* A program that exits leaving a child behind: run_argv returns at once
+ * (the child holds its stderr open) and the child is gone; the status of
+ * the program itself is reported as it was. */
+START_TEST(test_run_leftovers_and_status)
+{
+        char dir[] = "/tmp/blt-run.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char *pidfile = strdup_printf("%s/pid", dir);
+        char *script = strdup_printf("setsid sleep 100 & echo $! > %s; exit 0", pidfile);
+        char *argv[] = { (char *) "sh", (char *) "-c", script, NULL };
+        uint64_t t0 = now_usec();
+        ck_assert_int_eq(run_argv(ctx, "test", argv, -1, NULL), 0);
+        ck_assert_msg(now_usec() - t0 < 5000000, "run_argv waited %llu ms for a leftover child",
+                      (unsigned long long) (now_usec() - t0) / 1000);
+        char *s = NULL;
+        ck_assert_int_eq(read_file(pidfile, &s, NULL), 0);
+        ck_assert_msg(wait_gone((pid_t) atoi(s), 1000), "the program's leftover child %s lives on", s);
+        char *fail[] = { (char *) "sh", (char *) "-c", (char *) "echo oops >&2; exit 3", NULL };
+        ck_assert_int_eq(run_argv(ctx, "test", fail, -1, NULL), -EIO);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), "test: sh exited with status 3: oops");
+        ctx_begin_call(ctx);
+        char *killed[] = { (char *) "sh", (char *) "-c", (char *) "kill -9 $$", NULL };
+        ck_assert_int_eq(run_argv(ctx, "test", killed, -1, NULL), -EIO);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), "test: sh killed by signal 9");
+        ctx_begin_call(ctx);
+        char *out = NULL, *echo[] = { (char *) "sh", (char *) "-c", (char *) "echo hello", NULL };
+        ck_assert_int_eq(run_argv(ctx, "test", echo, -1, &out), 0);
+        ck_assert_str_eq(out, "hello\n");
+        free(out);
         unlink(pidfile);
         rmdir(dir);
         free(s);
@@ -175,6 +241,8 @@ int main(void)
         tcase_add_test(tc, test_env);
         tcase_add_test(tc, test_ctx_root);
         tcase_add_test(tc, test_run_dies_with_caller);
+        tcase_add_test(tc, test_run_grandchildren_die_with_caller);
+        tcase_add_test(tc, test_run_leftovers_and_status);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
