@@ -16,6 +16,7 @@
 #include "container.h"
 #include "disk/disk.h"
 #include "runtime/runtime.h"
+#include "sweep.h"
 
 #define CHECK_LOG_MAX (1u << 20)
 #define BACKOFF_BASE 10         /* seconds before the first retry */
@@ -202,23 +203,16 @@ static bool owner_img_file(const char *entry, char *owner, size_t n)
         return len > 4 && len - 4 < n && strcmp(entry + len - 4, ".img") == 0 && snprintf(owner, n, "%.*s", (int) (len - 4), entry) > 0;
 }
 
-/* tmp/image-NAME.XXXXXX (mkdtemp) and tmp/image-NAME.img.partial: NAME may
- * itself hold dots, so the owner is what remains once the known tail is
- * taken off the right, never what precedes the first dot. */
+/* tmp/image-NAME.img.partial: the image file being made, the image's
+ * until its manifest goes (its work folders: sweep.c, by their owner). */
 static bool owner_staging(const char *entry, char *owner, size_t n)
 {
-        if (!startswith(entry, "image-"))
-                return false;
-        const char *name = entry + 6;
-        size_t len = strlen(name);
         static const char partial[] = ".img.partial";
-        if (len > sizeof(partial) - 1 && strcmp(name + len - (sizeof(partial) - 1), partial) == 0)
-                len -= sizeof(partial) - 1;
-        else if (len > 7 && name[len - 7] == '.')
-                len -= 7;
-        else
+        size_t len = strlen(entry);
+        if (!startswith(entry, "image-") || len <= 6 + sizeof(partial) - 1 || strcmp(entry + len - (sizeof(partial) - 1), partial) != 0)
                 return false;
-        return len < n && snprintf(owner, n, "%.*s", (int) len, name) > 0;
+        len -= 6 + sizeof(partial) - 1;
+        return len < n && snprintf(owner, n, "%.*s", (int) len, entry + 6) > 0;
 }
 
 /* Removes what a folder of the store holds that no manifest of `kind` owns:
@@ -371,8 +365,9 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
                                 manifest_remove(ctx, KIND_IMAGES, name);
                 }
         sweep(ctx, dry, out, "images", KIND_IMAGES, owner_img_file, "an image file without a manifest");
-        /* staging folders and partial files of creators that died */
-        sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a staging leftover");
+        /* partial image files of creators that died; work folders and partial exports */
+        sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a partial image file without a manifest");
+        sweep_tmp(ctx, dry, out, act);
 }
 
 /* Bridges, both ways: a creation or removal a crash interrupted is undone or
