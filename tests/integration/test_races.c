@@ -558,6 +558,45 @@ START_TEST(test_check_staging_owner_record)
 }
 END_TEST
 
+/* An export killed while it writes DEST.partial (outside the state root)
+ * and its work folder: check leaves both while the export lives, removes
+ * both once it is dead. */
+START_TEST(test_check_removes_dead_export)
+{
+        char dir[] = "/tmp/blt-export.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char *dest = strdup_printf("%s/out.tar", dir), *partial = strdup_printf("%s/out.tar.partial", dir);
+        char *args[] = { (char *) "image", (char *) "export", (char *) "base", dest, NULL };
+        pid_t exporter = cli_paused("image-export-writing", args);
+        ck_assert_msg(path_exists(partial), "no %s while the export writes", partial);
+        bl_record_list *list;
+        ck_assert_int_eq(bl_check(ctx, 0, &list), 0);
+        bl_record_list_free(list);
+        ck_assert_msg(path_exists(partial), "check removed the partial file of a live export");
+        char *tmp = strdup_printf("%s/tmp", root), *cmd = strdup_printf("ls %s | grep -q '^export-base\\.'", tmp);
+        ck_assert_msg(system(cmd) == 0, "check removed the work folder of a live export");
+        kill(exporter, SIGKILL);
+        ck_assert_int_eq(cli_wait(exporter), 128 + SIGKILL);
+        ck_assert_uint_eq(count_actions("remove-partial", partial), 1);
+        ck_assert_msg(!path_exists(partial), "check left the partial file of a dead export");
+        ck_assert_msg(system(cmd) != 0, "check left the work folder of a dead export");
+        ck_assert_msg(!path_exists(dest), "a killed export left its destination");
+        /* and a completed export leaves neither */
+        char *done[] = { (char *) "image", (char *) "export", (char *) "base", dest, NULL };
+        ck_assert_int_eq(cli_run(NULL, -1, done), 0);
+        ck_assert(path_exists(dest) && !path_exists(partial));
+        char *cmd2 = strdup_printf("ls %s | grep -q '^partial-'", tmp);
+        ck_assert_msg(system(cmd2) != 0, "a completed export left its record");
+        unlink(dest);
+        rmdir(dir);
+        free(dest);
+        free(partial);
+        free(tmp);
+        free(cmd);
+        free(cmd2);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -582,6 +621,7 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_bridge_deleted_by_hand);
         tcase_add_test(tc, test_check_removes_dead_temps);
         tcase_add_test(tc, test_check_staging_owner_record);
+        tcase_add_test(tc, test_check_removes_dead_export);
         suite_add_tcase(s, tc);
         return s;
 }
