@@ -558,6 +558,61 @@ START_TEST(test_check_staging_owner_record)
 }
 END_TEST
 
+/* Records of partial files: check removes the file a dead owner's record
+ * names only when it is that very file (its inode, or empty when the
+ * record was killed before it had one), never one a live owner writes,
+ * nor another file at that path, nor a file not named *.partial. */
+START_TEST(test_check_partial_records)
+{
+        char dir[] = "/tmp/blt-partial.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        static const struct { const char *file, *data; int owner; int id; bool removed; } cases[] = {
+                { "empty.partial", "", 0, 0, true },            /* dead, no inode yet, still empty */
+                { "written.partial", "data", 0, 0, false },     /* dead, no inode, not empty: not provably its */
+                { "same.partial", "data", 0, 1, true },         /* dead, its inode */
+                { "other.partial", "data", 0, 2, false },       /* dead, another inode */
+                { "live.partial", "", 1, 1, false },            /* its owner lives */
+                { "out.tar", "", 0, 1, false },                 /* not a partial file's name */
+        };
+        uint64_t start;
+        ck_assert_int_eq(proc_starttime(getpid(), &start), 0);
+        char *paths[ARRAY_SIZE(cases)], *recs[ARRAY_SIZE(cases)];
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                paths[i] = strdup_printf("%s/%s", dir, cases[i].file);
+                recs[i] = strdup_printf("%s/tmp/partial-case%zu", root, i);
+                ck_assert_int_eq(write_file_atomic(paths[i], cases[i].data, strlen(cases[i].data), 0644), 0);
+                struct stat st;
+                ck_assert_int_eq(stat(paths[i], &st), 0);
+                char id[64] = "";
+                if (cases[i].id)
+                        snprintf(id, sizeof(id), "dev %llu\nino %llu\n", (unsigned long long) st.st_dev,
+                                 (unsigned long long) st.st_ino + (cases[i].id == 2));
+                char *text = strdup_printf("kind export\nname base\npid %d\nstarttime %llu\n%spath %s", cases[i].owner ? (int) getpid() : (int) dead,
+                                           (unsigned long long) start, id, paths[i]);
+                ck_assert_int_eq(write_file_atomic(recs[i], text, strlen(text), 0600), 0);
+                free(text);
+        }
+        bl_record_list *list;
+        ck_assert_int_eq(bl_check(ctx, 0, &list), 0);
+        bl_record_list_free(list);
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                ck_assert_msg(path_exists(paths[i]) != cases[i].removed, "%s: %s", cases[i].file,
+                              cases[i].removed ? "left by check" : "removed by check");
+                ck_assert_msg(path_exists(recs[i]) == (cases[i].owner == 1), "%s: its record %s", cases[i].file,
+                              cases[i].owner ? "removed while its owner lives" : "left after its owner died");
+                unlink(paths[i]);
+                unlink(recs[i]);
+                free(paths[i]);
+                free(recs[i]);
+        }
+        rmdir(dir);
+}
+END_TEST
+
 /* An export killed while it writes DEST.partial (outside the state root)
  * and its work folder: check leaves both while the export lives, removes
  * both once it is dead. */
@@ -622,6 +677,7 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_check_removes_dead_temps);
         tcase_add_test(tc, test_check_staging_owner_record);
         tcase_add_test(tc, test_check_removes_dead_export);
+        tcase_add_test(tc, test_check_partial_records);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "core/core.h"
+#include "core/owner.h"
 #include "unit.h"
 
 static bl_ctx *ctx;
@@ -229,6 +231,70 @@ START_TEST(test_run_leftovers_and_status)
 }
 END_TEST
 
+/* Owner records: what one writes, one reads back; a dead or reused pid
+ * reads as dead; anything malformed reads as no record at all. */
+START_TEST(test_owner_record)
+{
+        char dir[] = "/tmp/blt-owner.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(dfd, 0);
+        struct owner o;
+        ck_assert_int_eq(owner_create_at(dfd, "live", "image", "a.b.c"), 0);
+        ck_assert_int_eq(owner_create_at(dfd, "live", "image", "a.b.c"), -EEXIST);
+        ck_assert_int_eq(owner_read_at(dfd, "live", &o), 1);
+        ck_assert_str_eq(o.kind, "image");
+        ck_assert_str_eq(o.name, "a.b.c");
+        ck_assert_int_eq(o.pid, getpid());
+        ck_assert(!o.path && !o.has_id);
+        owner_done(&o);
+        /* a partial file's record: its path (any byte but NUL) and identity */
+        struct stat st = { .st_dev = 2049, .st_ino = 77 };
+        const char *odd = "/tmp/a dir/with\nnewline/out.tar.partial";
+        int fd = openat(dfd, "partial", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        ck_assert_int_eq(owner_write_fd(fd, "export", "web", odd, &st), 0);
+        close(fd);
+        ck_assert_int_eq(owner_read_at(dfd, "partial", &o), 1);
+        ck_assert_str_eq(o.path, odd);
+        ck_assert(o.has_id && o.dev == 2049 && o.ino == 77);
+        owner_done(&o);
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        uint64_t start;
+        ck_assert_int_eq(proc_starttime(getpid(), &start), 0);
+        char *gone = strdup_printf("kind image\nname x\npid %d\nstarttime 5\n", (int) dead);
+        char *reused = strdup_printf("kind image\nname x\npid %d\nstarttime %llu\n", (int) getpid(), (unsigned long long) start + 1);
+        static const char *const bad[] = {
+                "", "garbage\n", "kind image\nname x\npid 12\n", "kind image\nname x\npid 0\nstarttime 1\n",
+                "kind image\nname x\npid -4\nstarttime 1\n", "kind image\nname x\npid 12\nstarttime 1\ndev 3\n",
+                "kind image\nname x\npid 12\nstarttime 1", "kind image\nname x\npid 12\nstarttime 1\nowner me\n",
+                "kind image\nname \npid 12\nstarttime 1\n", "kind image\nname x\npid 12\nstarttime 1\npath ",
+        };
+        struct { const char *text; int want; } cases[ARRAY_SIZE(bad) + 2] = { { gone, 0 }, { reused, 0 } };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+                cases[i + 2].text = bad[i], cases[i + 2].want = -EBADMSG;
+        char *file = strdup_printf("%s/case", dir);
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                ck_assert_int_eq(write_file_atomic(file, cases[i].text, strlen(cases[i].text), 0600), 0);
+                int r = owner_read_at(dfd, "case", &o);
+                owner_done(&o);
+                ck_assert_msg(r == cases[i].want, "record \"%s\": %d, not %d", cases[i].text, r, cases[i].want);
+        }
+        ck_assert_int_eq(write_file_atomic(file, "kind a\0name", 11, 0600), 0);
+        ck_assert_int_eq(owner_read_at(dfd, "case", &o), -EBADMSG);
+        ck_assert_int_eq(owner_read_at(dfd, "missing", &o), -ENOENT);
+        close(dfd);
+        free(gone);
+        free(reused);
+        free(file);
+        char *cmd = strdup_printf("rm -rf %s", dir);
+        ck_assert_int_eq(system(cmd), 0);
+        free(cmd);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("parse");
@@ -243,6 +309,7 @@ int main(void)
         tcase_add_test(tc, test_run_dies_with_caller);
         tcase_add_test(tc, test_run_grandchildren_die_with_caller);
         tcase_add_test(tc, test_run_leftovers_and_status);
+        tcase_add_test(tc, test_owner_record);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
