@@ -73,11 +73,19 @@ static void kill_descendants(pid_t group)
  * state root.  Only async-signal-safe calls: the caller may have threads. */
 _Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, int err_fd)
 {
-        sigset_t set;
+        /* it waits for SIGCHLD and SIGTERM (its death signal); a terminal's
+         * SIGINT, SIGHUP or SIGQUIT reach it through the caller's group:
+         * they kill the caller, whose death is what it acts on */
+        sigset_t set, quiet, old;
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
         sigaddset(&set, SIGTERM);
-        sigprocmask(SIG_BLOCK, &set, NULL);
+        quiet = set;
+        sigaddset(&quiet, SIGINT);
+        sigaddset(&quiet, SIGHUP);
+        sigaddset(&quiet, SIGQUIT);
+        sigprocmask(SIG_BLOCK, &quiet, &old);
+        signal(SIGCHLD, SIG_DFL); /* the caller's SIG_IGN would reap the program's status away */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != caller)
@@ -93,7 +101,7 @@ _Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, in
                 if (getppid() != self)
                         _exit(127);
                 setpgid(0, 0);
-                sigprocmask(SIG_UNBLOCK, &set, NULL);
+                sigprocmask(SIG_SETMASK, &old, NULL);
                 dup2(devnull, 0);
                 dup2(out_fd >= 0 ? out_fd : devnull, 1);
                 dup2(err_fd, 2);

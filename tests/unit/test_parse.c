@@ -147,13 +147,15 @@ static bool wait_gone(pid_t pid, int ms)
  * the pid to watch into the file $P (atomically, by mv); the
  * caller is then SIGKILLed, and the watched process must be gone within
  * a second, whatever its place in the tree. */
-static void assert_dies_with_caller(const char *script)
+static void assert_dies_with_caller_by(const char *script, bool by_terminal)
 {
         char dir[] = "/tmp/blt-run.XXXXXX";
         ck_assert_ptr_nonnull(mkdtemp(dir));
         char *pidfile = strdup_printf("%s/pid", dir);
         pid_t caller = fork();
         if (caller == 0) {
+                setpgid(0, 0); /* a group of its own, as a shell's job */
+                signal(SIGINT, SIG_DFL); /* not check's handler: it kills the test */
                 setenv("P", pidfile, 1);
                 char *argv[] = { (char *) "sh", (char *) "-c", (char *) script, NULL };
                 run_argv(ctx, "test", argv, -1, NULL);
@@ -166,13 +168,22 @@ static void assert_dies_with_caller(const char *script)
         pid_t watched = (pid_t) atoi(s);
         ck_assert_int_gt(watched, 1);
         ck_assert(!process_gone(watched));
-        kill(caller, SIGKILL);
+        /* SIGKILL, or a terminal's ^C to the caller's whole group */
+        if (by_terminal)
+                kill(-caller, SIGINT);
+        else
+                kill(caller, SIGKILL);
         waitpid(caller, NULL, 0);
         ck_assert_msg(wait_gone(watched, 1000), "pid %d outlived its killed caller (%s)", (int) watched, script);
         unlink(pidfile);
         rmdir(dir);
         free(s);
         free(pidfile);
+}
+
+static void assert_dies_with_caller(const char *script)
+{
+        assert_dies_with_caller_by(script, false);
 }
 
 /* A program run by the library dies with its caller: a killed CLI leaves
@@ -191,6 +202,32 @@ START_TEST(test_run_grandchildren_die_with_caller)
         assert_dies_with_caller("sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait");
         assert_dies_with_caller("setsid sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait");
         assert_dies_with_caller("(setsid sleep 100 & echo $! > $P.tmp && mv $P.tmp $P); exec sleep 100");
+        assert_dies_with_caller_by("sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait", true);
+}
+END_TEST
+
+/* A caller that ignores SIGCHLD (children reaped for it): run_argv still
+ * returns, it does not wait forever on a program the kernel reaped. */
+START_TEST(test_run_caller_ignores_sigchld)
+{
+        pid_t caller = fork();
+        if (caller == 0) {
+                signal(SIGCHLD, SIG_IGN);
+                char *argv[] = { (char *) "true", NULL };
+                run_argv(ctx, "test", argv, -1, NULL);
+                _exit(0);
+        }
+        bool ended = false;
+        for (int i = 0; i < 500 && !ended; i++) {
+                ended = waitpid(caller, NULL, WNOHANG) == caller;
+                if (!ended)
+                        nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
+        }
+        if (!ended) {
+                kill(caller, SIGKILL);
+                waitpid(caller, NULL, 0);
+        }
+        ck_assert_msg(ended, "run_argv hangs in a caller that ignores SIGCHLD");
 }
 END_TEST
 
@@ -309,6 +346,7 @@ int main(void)
         tcase_add_test(tc, test_run_dies_with_caller);
         tcase_add_test(tc, test_run_grandchildren_die_with_caller);
         tcase_add_test(tc, test_run_leftovers_and_status);
+        tcase_add_test(tc, test_run_caller_ignores_sigchld);
         tcase_add_test(tc, test_owner_record);
         suite_add_tcase(s, tc);
         return run_suite(s);
