@@ -18,6 +18,7 @@
 #include "image/image.h"
 #include "runtime/runtime.h"
 #include "check.h"
+#include "sweep.h"
 
 #define CHECK_LOG_MAX (1u << 20)
 
@@ -134,23 +135,16 @@ static bool owner_img_file(const char *entry, char *owner, size_t n)
         return len > 4 && len - 4 < n && strcmp(entry + len - 4, ".img") == 0 && snprintf(owner, n, "%.*s", (int) (len - 4), entry) > 0;
 }
 
-/* tmp/image-NAME.XXXXXX (mkdtemp) and tmp/image-NAME.img.partial: NAME may
- * itself hold dots, so the owner is what remains once the known tail is
- * taken off the right, never what precedes the first dot. */
+/* tmp/image-NAME.img.partial: the image file being made, the image's
+ * until its manifest goes (its work folders: sweep.c, by their owner). */
 static bool owner_staging(const char *entry, char *owner, size_t n)
 {
-        if (!startswith(entry, "image-"))
-                return false;
-        const char *name = entry + 6;
-        size_t len = strlen(name);
         static const char partial[] = ".img.partial";
-        if (len > sizeof(partial) - 1 && strcmp(name + len - (sizeof(partial) - 1), partial) == 0)
-                len -= sizeof(partial) - 1;
-        else if (len > 7 && name[len - 7] == '.')
-                len -= 7;
-        else
+        size_t len = strlen(entry);
+        if (!startswith(entry, "image-") || len <= 6 + sizeof(partial) - 1 || strcmp(entry + len - (sizeof(partial) - 1), partial) != 0)
                 return false;
-        return len < n && snprintf(owner, n, "%.*s", (int) len, name) > 0;
+        len -= 6 + sizeof(partial) - 1;
+        return len < n && snprintf(owner, n, "%.*s", (int) len, entry + 6) > 0;
 }
 
 /* Removes what a folder of the store holds that no manifest of `kind` owns:
@@ -165,7 +159,7 @@ static void sweep(bl_ctx *ctx, bool dry, bl_record_list *out, const char *folder
                 char name[128];
                 if (de->d_name[0] == '.' || !owner(de->d_name, name, sizeof(name)) ||
                     bl_name_check(ctx, kind_noun(kind), name) < 0) {
-                        ctx_begin_call(ctx);
+                        ctx_error_take(ctx, NULL); /* a tolerated failure: dropped */
                         continue;
                 }
                 if (manifest_exists(ctx, kind, name))
@@ -286,7 +280,7 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
                         if (f)
                                 sweep_temps(ctx, dry, out, f);
                 }
-        ctx_begin_call(ctx);
+        ctx_error_take(ctx, NULL);
         check_container_folders(ctx, dry, out);
         _cleanup_strv_ char **abandoned = NULL;
         if (image_abandoned(ctx, &abandoned) == 0)
@@ -295,10 +289,11 @@ static void check_orphans(bl_ctx *ctx, bool dry, bl_record_list *out)
                         if (!dry)
                                 manifest_remove(ctx, KIND_IMAGES, *name);
                 }
-        ctx_begin_call(ctx);
+        ctx_error_take(ctx, NULL);
         sweep(ctx, dry, out, "images", KIND_IMAGES, owner_img_file, "an image file without a manifest");
-        /* staging folders and partial files of creators that died */
-        sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a staging leftover");
+        /* partial image files of creators that died; work folders and partial exports */
+        sweep(ctx, dry, out, "tmp", KIND_IMAGES, owner_staging, "a partial image file without a manifest");
+        sweep_tmp(ctx, dry, out, act);
 }
 
 /* baleine mounts container disks only inside their own mount namespaces:

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "core.h"
@@ -34,6 +35,115 @@ static const char *last_line(char *s)
         return nl ? nl + 1 : s;
 }
 
+/* Kills every process the supervisor still has below it: the program's
+ * group at once, then its children one by one until none is left, since
+ * as a subreaper it inherits each process orphaned beneath it (those in
+ * a session or group of their own included).  Bounded: SIGKILLed
+ * processes cannot fork, so each round leaves fewer. */
+static void kill_descendants(pid_t group)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int) getpid());
+        kill(-group, SIGKILL);
+        for (int round = 0; round < 10000; round++) {
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                char buf[4096];
+                ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                if (fd >= 0)
+                        close(fd);
+                buf[n > 0 ? n : 0] = 0;
+                for (char *p = buf, *end; *p; p = end) {
+                        long child = strtol(p, &end, 10);
+                        if (end == p)
+                                break;
+                        if (child > 0)
+                                kill((pid_t) child, SIGKILL);
+                }
+                if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+                        return;
+        }
+}
+
+/* The forked child of run_argv: it runs the program in a process group of
+ * its own, as a child subreaper, and ends with the program's status once
+ * it has killed whatever the program left behind.  When its caller dies
+ * (PDEATHSIG, even by SIGKILL) it kills the program and all its
+ * descendants then exits: a killed CLI leaves no mke2fs, cp or
+ * debootstrap, nor debootstrap's dpkg, tar or wget, writing into the
+ * state root.  Only async-signal-safe calls: the caller may have threads. */
+_Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, int err_fd)
+{
+        /* it waits for SIGCHLD and SIGTERM (its death signal); a terminal's
+         * SIGINT, SIGHUP or SIGQUIT reach it through the caller's group:
+         * they kill the caller, whose death is what it acts on */
+        sigset_t set, quiet, old;
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigaddset(&set, SIGTERM);
+        quiet = set;
+        sigaddset(&quiet, SIGINT);
+        sigaddset(&quiet, SIGHUP);
+        sigaddset(&quiet, SIGQUIT);
+        sigprocmask(SIG_BLOCK, &quiet, &old);
+        signal(SIGCHLD, SIG_DFL); /* the caller's SIG_IGN would reap the program's status away */
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != caller)
+                _exit(127);
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        pid_t self = getpid();
+        pid_t prog = fork();
+        if (prog < 0)
+                _exit(127);
+        if (prog == 0) {
+                /* and if the supervisor itself is SIGKILLed, the program at least */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != self)
+                        _exit(127);
+                setpgid(0, 0);
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                dup2(devnull, 0);
+                dup2(out_fd >= 0 ? out_fd : devnull, 1);
+                dup2(err_fd, 2);
+                execvp(argv[0], argv);
+                dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        setpgid(prog, prog); /* before any kill of the group, whichever of the two runs first */
+        /* the pipes' ends belong to the program: the caller sees their end
+         * when the program and what it left are gone */
+        if (out_fd >= 0)
+                close(out_fd);
+        close(err_fd);
+        int status = 0;
+        for (bool done = false; !done;) {
+                int sig = sigwaitinfo(&set, NULL);
+                if (sig == SIGTERM) {
+                        kill_descendants(prog);
+                        _exit(128 + SIGTERM);
+                }
+                pid_t w;
+                int st;
+                while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                        if (w == prog) {
+                                status = st;
+                                done = true;
+                        }
+        }
+        kill_descendants(prog);
+        if (WIFEXITED(status))
+                _exit(WEXITSTATUS(status));
+        /* the program's own death, for the caller's message; no core of ours */
+        struct rlimit none = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &none);
+        signal(WTERMSIG(status), SIG_DFL);
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, NULL);
+        raise(WTERMSIG(status));
+        _exit(128 + WTERMSIG(status));
+}
+
 int run_argv(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char **ret_stdout)
 {
         int errp[2], outp[2] = { -1, -1 };
@@ -52,20 +162,8 @@ int run_argv(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char
                 if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
                 return ctx_fail(ctx, e, "%s: fork: %s", what, strerror(e));
         }
-        if (pid == 0) {
-                /* dies with its caller: a killed CLI leaves no mke2fs, cp or
-                 * debootstrap writing into the state root */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(127);
-                int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-                dup2(devnull, 0);
-                dup2(ret_stdout ? outp[1] : (out_fd >= 0 ? out_fd : devnull), 1);
-                dup2(errp[1], 2);
-                execvp(argv[0], argv);
-                dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
-        }
+        if (pid == 0)
+                supervise(parent, argv, ret_stdout ? outp[1] : out_fd, errp[1]);
         close(errp[1]);
         if (outp[1] >= 0)
                 close(outp[1]);

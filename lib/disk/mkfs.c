@@ -81,7 +81,7 @@ int disk_ext4_repair(bl_ctx *ctx, const char *path)
         /* e2fsck exits 1 when it corrected errors: the superblock is the judge */
         int r = run_argv(ctx, what, argv, -1, NULL);
         if (!disk_ext4_has_errors(path)) {
-                ctx_begin_call(ctx);
+                ctx_error_take(ctx, NULL);
                 return 0;
         }
         return r < 0 ? r : ctx_fail(ctx, EUCLEAN, "%s: errors remain after e2fsck -p; run e2fsck by hand", what);

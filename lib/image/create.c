@@ -167,20 +167,14 @@ BL_EXPORT int bl_image_create(bl_ctx *ctx, const char *name, const bl_image_conf
 
         /* the staging tree sits in a 0700 folder: what a source puts in it
          * (set-id files, device nodes) is out of other users' reach */
-        _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
+        _cleanup_free_ char *work = staging_folder(ctx, "image", name);
         _cleanup_free_ char *staging = work ? strdup_printf("%s/rootfs", work) : NULL;
         _cleanup_image_model_ struct image_model img = { 0 };
-        bool made = false;
+        bool made = work != NULL;
         if (!staging) {
-                r = -ENOMEM;
+                r = work ? -ENOMEM : -EIO;
                 goto fail;
         }
-        if (!mkdtemp(work)) {
-                r = ctx_fail(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
-                goto fail;
-        }
-        made = true;
-        sprintf(staging, "%s/rootfs", work);
         if (mkdir(staging, 0755) < 0 || chmod(staging, 0755) < 0) {
                 r = ctx_fail(ctx, errno, "image \"%s\": cannot make a staging folder: %m", name);
                 goto fail;

@@ -4,12 +4,16 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <json-c/json.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/owner.h"
 #include "disk/disk.h"
 #include "image.h"
 #include "store/store.h"
@@ -25,6 +29,8 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
         if (pid < 0)
                 return ctx_fail(ctx, errno, "%s: fork: %m", what);
         if (pid == 0) {
+                /* it writes into the work folder: it dies with the export */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 close(p[0]);
                 int loop_fd, nr;
                 char dev[32];
@@ -163,6 +169,61 @@ static char *oci_manifest(const char *config_digest, size_t config_size, const c
                            config_digest, config_size, layer_digest, (unsigned long long) layer_size);
 }
 
+/* A record tmp/partial-XXXXXX of the state root that names `path`, with
+ * this process as its owner and, when st is given, the file's identity
+ * (core/owner.h); into *record when it is NULL, else made aside and
+ * renamed over *record, so that a kill leaves one whole record or two. */
+static int partial_record(bl_ctx *ctx, const char *image, const char *path, const struct stat *st, char **record)
+{
+        _cleanup_free_ char *p = store_path(ctx, "tmp/partial-XXXXXX");
+        _cleanup_close_ int fd = p ? mkostemp(p, O_CLOEXEC) : -1;
+        int r = fd < 0 ? (p ? -errno : -ENOMEM) : owner_write_fd(fd, "export", image, path, st);
+        if (r == 0 && *record && rename(p, *record) < 0)
+                r = -errno;
+        if (r < 0) {
+                if (fd >= 0)
+                        unlink(p);
+                return ctx_fail(ctx, r, "image \"%s\": export: cannot record %s in the state root: %s", image, path, strerror(-r));
+        }
+        if (!*record)
+                *record = steal_ptr(&p);
+        return 0;
+}
+
+/* DEST.partial lies outside the state root, where check cannot look: it
+ * is made only once a record in tmp/ names it, and that record gains its
+ * inode once it exists; check removes that very file (nothing else at
+ * the path) once its owner is dead.  Why not O_TMPFILE + linkat: a
+ * filesystem without it (NFS, vfat, FUSE) needs this anyway, and linkat
+ * cannot replace an existing DEST atomically as rename does. */
+static int partial_open(bl_ctx *ctx, const char *image, const char *file, char **ret_path, char **ret_record)
+{
+        _cleanup_free_ char *cwd = file[0] == '/' ? NULL : getcwd(NULL, 0);
+        if (file[0] != '/' && !cwd)
+                return ctx_fail(ctx, errno, "image \"%s\": export: cannot resolve %s: %m", image, file);
+        _cleanup_free_ char *path = cwd ? strdup_printf("%s/%s.partial", cwd, file) : strdup_printf("%s.partial", file);
+        if (!path)
+                return -ENOMEM;
+        int r = partial_record(ctx, image, path, NULL, ret_record);
+        if (r < 0)
+                return r;
+        (void) unlink(path); /* an older run's, or another tool's: overwritten as before */
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                r = ctx_fail(ctx, errno, "image \"%s\": export: cannot write %s: %m", image, path);
+                unlink(*ret_record);
+                return r;
+        }
+        if ((r = partial_record(ctx, image, path, &st, ret_record)) < 0) {
+                unlink(path);
+                unlink(*ret_record);
+                return r;
+        }
+        *ret_path = steal_ptr(&path);
+        return steal_fd(&fd);
+}
+
 BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, int oci)
 {
         ctx_begin_call(ctx);
@@ -179,11 +240,12 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
                 return ctx_fail(ctx, EINVAL, "image \"%s\": tag \"%s\" is not a REPO:TAG", name, tag);
         char what[300];
         snprintf(what, sizeof(what), "image \"%s\": export", name);
-        _cleanup_free_ char *work = store_path(ctx, "tmp/export-%s.XXXXXX", name);
-        if (!work || !mkdtemp(work))
-                return ctx_fail(ctx, errno ? errno : ENOMEM, "%s: cannot make a work folder", what);
+        _cleanup_free_ char *work = staging_folder(ctx, "export", name);
+        if (!work)
+                return -EIO;
         _cleanup_free_ char *mnt = strdup_printf("%s/mnt", work), *layer = strdup_printf("%s/layer.tar", work);
-        _cleanup_free_ char *partial = strdup_printf("%s.partial", file);
+        _cleanup_free_ char *partial = NULL, *record = NULL;
+        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *config = NULL, *manifest = NULL, *top = NULL, *repos = NULL, *mjson = NULL;
         struct archive *a = NULL;
         mkdir(mnt, 0700);
@@ -197,12 +259,17 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
         }
         config = make_config(&img, diff);
         digest_buffer(config, strlen(config), cdig);
+        if ((fd = partial_open(ctx, name, file, &partial, &record)) < 0) {
+                r = fd;
+                goto out;
+        }
         a = archive_write_new();
         archive_write_set_format_pax_restricted(a);
-        if (archive_write_open_filename(a, partial) != ARCHIVE_OK) {
+        if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
                 r = ctx_fail(ctx, EIO, "%s: cannot write %s: %s", what, file, archive_error_string(a));
                 goto out;
         }
+        fault_point("image-export-writing");
         char n1[128], n2[128], n3[128];
         if (!oci) {
                 /* docker-archive: config and layer named by digest, manifest.json, repositories */
@@ -246,13 +313,16 @@ BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, c
                 r = ctx_fail(ctx, r, "%s: cannot write %s: %s", what, file, archive_error_string(a));
                 goto out;
         }
-        if (rename(partial, file) < 0)
+        if (fsync(fd) < 0 || rename(partial, file) < 0)
                 r = ctx_fail(ctx, errno, "%s: cannot write %s: %m", what, file);
 out:
         if (a)
                 archive_write_free(a);
-        if (r < 0)
+        if (r < 0 && partial)
                 unlink(partial);
-        rm_rf(work);
+        if (record)
+                unlink(record); /* last: until the partial file is gone */
+        if (work)
+                rm_rf(work);
         return r;
 }

@@ -18,6 +18,10 @@ struct bl_image_config {
 };
 
 /* staging.c: fills a staging folder from one source */
+/* A work folder tmp/KIND-NAME.XXXXXX (0700) holding the record of its
+ * owner, this process (core/owner.h): check removes it once that process
+ * is dead, never while it lives, whatever NAME holds.  NULL on failure. */
+char *staging_folder(bl_ctx *ctx, const char *kind, const char *name);
 int staging_skeleton(bl_ctx *ctx, const char *dir);
 int staging_busybox(bl_ctx *ctx, const char *dir);
 int staging_from_dir(bl_ctx *ctx, const char *dir, const char *src);

@@ -437,15 +437,15 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
                 return r;
         char what[512];
         snprintf(what, sizeof(what), "image \"%s\": %s", name, path);
-        _cleanup_free_ char *work = store_path(ctx, "tmp/image-%s.XXXXXX", name);
+        _cleanup_free_ char *work = staging_folder(ctx, "image", name);
         _cleanup_free_ char *rootfs = NULL, *oci = NULL, *docker = NULL;
         _cleanup_image_model_ struct image_model keys = { 0 };
         struct source s = { 0 };
         json_object *config = NULL;
         _cleanup_close_ int rootfd = -1;
         bool made = false;
-        if (!work || !mkdtemp(work)) {
-                r = ctx_fail(ctx, errno ? errno : ENOMEM, "image \"%s\": cannot make a work folder", name);
+        if (!work) {
+                r = -EIO;
                 goto out;
         }
         made = true;

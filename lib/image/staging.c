@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "core/owner.h"
 #include "core/resolve.h"
 #include "image.h"
+#include "store/store.h"
 
 #define BUSYBOX "/bin/busybox"
 
@@ -35,6 +37,29 @@ static int write_if_missing(bl_ctx *ctx, int rootfd, const char *rel, const char
         if (r < 0)
                 return ctx_fail(ctx, r, "image staging: cannot write /%s: %s", rel, strerror(-r));
         return 0;
+}
+
+char *staging_folder(bl_ctx *ctx, const char *kind, const char *name)
+{
+        _cleanup_free_ char *work = store_path(ctx, "tmp/%s-%s.XXXXXX", kind, name);
+        if (!work) {
+                ctx_fail(ctx, ENOMEM, "image \"%s\": cannot make a work folder: out of memory", name);
+                return NULL;
+        }
+        if (!mkdtemp(work)) {
+                ctx_fail(ctx, errno, "image \"%s\": cannot make a work folder: %m", name);
+                return NULL;
+        }
+        /* the record goes in before anything else: a folder without one is
+         * some other process's for check's grace period only */
+        _cleanup_close_ int dfd = open(work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int r = dfd < 0 ? -errno : owner_create_at(dfd, OWNER_FILE, kind, name);
+        if (r < 0) {
+                ctx_fail(ctx, r, "image \"%s\": cannot record the owner of %s: %s", name, work, strerror(-r));
+                rm_rf(work);
+                return NULL;
+        }
+        return steal_ptr(&work);
 }
 
 /* What every image has, whatever its source; never overwrites the source's

@@ -5,32 +5,6 @@
 
 #include "runtime.h"
 
-int proc_starttime(pid_t pid, uint64_t *ret)
-{
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        _cleanup_free_ char *s = NULL;
-        int r = read_file(path, &s, NULL);
-        if (r < 0)
-                return r;
-        /* comm may hold spaces and parentheses: fields start after the last ')' */
-        char *p = strrchr(s, ')');
-        if (!p)
-                return -EBADMSG;
-        p++;
-        /* p is at the space before field 3; step to the one before field 22 */
-        for (int field = 3; field < 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (!p)
-                        return -EBADMSG;
-        }
-        unsigned long long v;
-        if (sscanf(p, " %llu", &v) != 1)
-                return -EBADMSG;
-        *ret = v;
-        return 0;
-}
-
 int proc_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd)
 {
         if (pid <= 1)

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "core/core.h"
+#include "core/owner.h"
 
 struct sock_fprog;
 struct run_security {
@@ -203,8 +204,7 @@ int init_memfd(bl_ctx *ctx, int *ret_fd);
  * must not carry in. */
 void close_fds_except(const int *keep, size_t n);
 /* proc.c */
-/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
-int proc_starttime(pid_t pid, uint64_t *ret);
+/* proc_starttime(): core/owner.h */
 /* A pidfd for pid, only if its start time is still `starttime`. */
 int proc_open_verified(pid_t pid, uint64_t starttime, int *ret_pidfd);
 

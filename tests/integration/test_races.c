@@ -2,6 +2,7 @@
 /* Races between verbs: a verb that waits outside the lock is held there
  * (BALEINE_PAUSE) while another verb changes the container, then resumed;
  * it must act only on the run it observed (compare-and-set). */
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "disk/disk.h"
+#include "runtime/runtime.h"
 #include "helpers.h"
 #include "store/store.h"
 
@@ -167,35 +169,6 @@ START_TEST(test_corrupt_manifest_keeps_address)
 }
 END_TEST
 
-/* An image being made whose name holds a dot: check leaves its staging
- * folder alone (its owner is not what precedes the first dot). */
-START_TEST(test_check_staging_dotted_name)
-{
-        int lock = -1;
-        ck_assert_int_eq(store_lock(ctx, &lock), 0);
-        bl_record *img = record_new();
-        record_set(img, "name", "ch.dotted");
-        record_set(img, "state", "creating");
-        record_setf(img, "creator_pid", "%d", (int) getpid());
-        ck_assert_int_eq(manifest_save(ctx, KIND_IMAGES, "ch.dotted", img), 0);
-        bl_record_free(img);
-        store_unlock(&lock);
-        char *staging = strdup_printf("%s/tmp/image-ch.dotted.AbCdEf", root), *file = strdup_printf("%s/bin", staging);
-        char *partial = strdup_printf("%s/tmp/image-ch.dotted.img.partial", root);
-        ck_assert_int_eq(mkdir_p(file, 0755), 0);
-        ck_assert_int_eq(write_file_atomic(partial, "x", 1, 0600), 0);
-        ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 0);
-        ck_assert_msg(path_exists(file), "check removed a live image's staging folder");
-        ck_assert_msg(path_exists(partial), "check removed a live image's partial file");
-        ck_assert_int_eq(manifest_remove(ctx, KIND_IMAGES, "ch.dotted"), 0);
-        /* its owner gone: both are leftovers now */
-        ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 1);
-        ck_assert(!path_exists(staging) && !path_exists(partial));
-        free(staging);
-        free(file);
-        free(partial);
-}
-END_TEST
 
 /* The host end of a container's first veth (freed by the caller). */
 static char *hostif_of(bl_ctx *c, const char *name)
@@ -475,6 +448,210 @@ START_TEST(test_check_removes_dead_temps)
 }
 END_TEST
 
+/* A work folder of tmp/ as baleine makes one: `name`, holding a file and
+ * an owner record with `text` (NULL: none), its mtime `age` s ago. */
+static char *work_folder(const char *name, const char *text, int age)
+{
+        char *dir = strdup_printf("%s/tmp/%s", root, name), *file = strdup_printf("%s/rootfs/bin/sh", dir);
+        char *rec = strdup_printf("%s/owner", dir);
+        ck_assert_int_eq(mkdir_p(file, 0755), 0);
+        if (text)
+                ck_assert_int_eq(write_file_atomic(rec, text, strlen(text), 0600), 0);
+        struct timespec t[2] = { { time(NULL) - age, 0 }, { time(NULL) - age, 0 } };
+        ck_assert_int_eq(utimensat(AT_FDCWD, dir, t, 0), 0);
+        free(file);
+        free(rec);
+        return dir;
+}
+
+/* An owner record of `kind` `name` for pid with its start time plus `skew`. */
+static char *owner_text(const char *kind, const char *name, pid_t pid, int skew)
+{
+        uint64_t st = 0;
+        ck_assert_int_eq(proc_starttime(pid, &st), 0);
+        return strdup_printf("kind %s\nname %s\npid %d\nstarttime %llu\n", kind, name, (int) pid, (unsigned long long) st + skew);
+}
+
+static void save_image(const char *name, const char *state)
+{
+        int lock = -1;
+        ck_assert_int_eq(store_lock(ctx, &lock), 0);
+        bl_record *img = record_new();
+        record_set(img, "name", name);
+        record_set(img, "state", state);
+        record_setf(img, "creator_pid", "%d", (int) getpid());
+        ck_assert_int_eq(manifest_save(ctx, KIND_IMAGES, name, img), 0);
+        bl_record_free(img);
+        store_unlock(&lock);
+}
+
+/* An image being made whose name holds a dot: check leaves its staging
+ * folder (its owner record says who) and its partial file (its manifest
+ * does) alone; once its owner is gone, both are leftovers. */
+START_TEST(test_check_staging_dotted_name)
+{
+        save_image("ch.dotted", "creating");
+        char *live = owner_text("image", "ch.dotted", getpid(), 0);
+        char *staging = work_folder("image-ch.dotted.AbCdEf", live, 0), *file = strdup_printf("%s/rootfs/bin", staging);
+        char *partial = strdup_printf("%s/tmp/image-ch.dotted.img.partial", root), *rec = strdup_printf("%s/owner", staging);
+        ck_assert_int_eq(write_file_atomic(partial, "x", 1, 0600), 0);
+        ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 0);
+        ck_assert_msg(path_exists(file), "check removed a live image's staging folder");
+        ck_assert_msg(path_exists(partial), "check removed a live image's partial file");
+        ck_assert_int_eq(manifest_remove(ctx, KIND_IMAGES, "ch.dotted"), 0);
+        char *dead = owner_text("image", "ch.dotted", getpid(), 1); /* another process of the same pid */
+        ck_assert_int_eq(write_file_atomic(rec, dead, strlen(dead), 0600), 0);
+        /* its owner gone: both are leftovers now */
+        ck_assert_uint_eq(count_actions("remove-orphan", "image-ch.dotted.AbCdEf"), 1);
+        ck_assert(!path_exists(staging) && !path_exists(partial));
+        free(staging);
+        free(file);
+        free(partial);
+        free(rec);
+        free(live);
+        free(dead);
+}
+END_TEST
+
+/* Work folders are judged by the owner recorded inside, never by their
+ * name nor by a manifest: a live owner's stay whatever they are named,
+ * a dead owner's go (a pid gone, or reused: another start time), and one
+ * without a readable record goes only past the grace period. */
+START_TEST(test_check_staging_owner_record)
+{
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        char *dead_text = strdup_printf("kind image\nname done\npid %d\nstarttime 1\n", (int) dead);
+        waitpid(dead, NULL, 0);
+        char *live_dotted = owner_text("image", "a.b", getpid(), 0), *live_export = owner_text("export", "x.y", getpid(), 0);
+        char *reused = owner_text("export", "gone", getpid(), 7);
+        save_image("done", "ready");
+        save_image("corrupt", "ready");
+        /* would parse as image "a.b.c", which has no manifest */
+        char *d1 = work_folder("image-a.b.c.Xy12Zw", live_dotted, 0);
+        char *d2 = work_folder("export-x.y.Q1w2e3", live_export, 7200);
+        char *d3 = work_folder("image-done.R4t5y6", dead_text, 0);
+        char *d4 = work_folder("export-gone.Zz9Yy8", reused, 0);
+        char *d5 = work_folder("image-corrupt.C0rrup", "garbage\n", 7200);
+        char *d6 = work_folder("image-young.Y0ungg", "kind image\nname young\npid x\n", 0);
+        char *d7 = work_folder("image-norecord.N0rec0", NULL, 7200);
+        ck_assert_uint_eq(count_actions("remove-orphan", "image-done.R4t5y6"), 1);
+        ck_assert_msg(path_exists(d1), "check removed the work folder of a live owner (name with dots)");
+        ck_assert_msg(path_exists(d2), "check removed the export folder of a live owner");
+        ck_assert_msg(!path_exists(d3), "check left the work folder of a dead owner");
+        ck_assert_msg(!path_exists(d4), "check left the work folder of a reused pid");
+        ck_assert_msg(!path_exists(d5), "check left an old work folder with a corrupt owner record");
+        ck_assert_msg(path_exists(d6), "check removed a young work folder with a corrupt owner record");
+        ck_assert_msg(!path_exists(d7), "check left an old work folder without an owner record");
+        char *all[] = { d1, d2, d3, d4, d5, d6, d7 };
+        for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+                rm_rf(all[i]);
+                free(all[i]);
+        }
+        ck_assert_int_eq(manifest_remove(ctx, KIND_IMAGES, "done"), 0);
+        ck_assert_int_eq(manifest_remove(ctx, KIND_IMAGES, "corrupt"), 0);
+        free(dead_text);
+        free(live_dotted);
+        free(live_export);
+        free(reused);
+}
+END_TEST
+
+/* Records of partial files: check removes the file a dead owner's record
+ * names only when it is that very file (its inode, or empty when the
+ * record was killed before it had one), never one a live owner writes,
+ * nor another file at that path, nor a file not named *.partial. */
+START_TEST(test_check_partial_records)
+{
+        char dir[] = "/tmp/blt-partial.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        static const struct { const char *file, *data; int owner; int id; bool removed; } cases[] = {
+                { "empty.partial", "", 0, 0, true },            /* dead, no inode yet, still empty */
+                { "written.partial", "data", 0, 0, false },     /* dead, no inode, not empty: not provably its */
+                { "same.partial", "data", 0, 1, true },         /* dead, its inode */
+                { "other.partial", "data", 0, 2, false },       /* dead, another inode */
+                { "live.partial", "", 1, 1, false },            /* its owner lives */
+                { "out.tar", "", 0, 1, false },                 /* not a partial file's name */
+        };
+        uint64_t start;
+        ck_assert_int_eq(proc_starttime(getpid(), &start), 0);
+        char *paths[ARRAY_SIZE(cases)], *recs[ARRAY_SIZE(cases)];
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                paths[i] = strdup_printf("%s/%s", dir, cases[i].file);
+                recs[i] = strdup_printf("%s/tmp/partial-case%zu", root, i);
+                ck_assert_int_eq(write_file_atomic(paths[i], cases[i].data, strlen(cases[i].data), 0644), 0);
+                struct stat st;
+                ck_assert_int_eq(stat(paths[i], &st), 0);
+                char id[64] = "";
+                if (cases[i].id)
+                        snprintf(id, sizeof(id), "dev %llu\nino %llu\n", (unsigned long long) st.st_dev,
+                                 (unsigned long long) st.st_ino + (cases[i].id == 2));
+                char *text = strdup_printf("kind export\nname base\npid %d\nstarttime %llu\n%spath %s", cases[i].owner ? (int) getpid() : (int) dead,
+                                           (unsigned long long) start, id, paths[i]);
+                ck_assert_int_eq(write_file_atomic(recs[i], text, strlen(text), 0600), 0);
+                free(text);
+        }
+        bl_record_list *list;
+        ck_assert_int_eq(bl_check(ctx, 0, &list), 0);
+        bl_record_list_free(list);
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                ck_assert_msg(path_exists(paths[i]) != cases[i].removed, "%s: %s", cases[i].file,
+                              cases[i].removed ? "left by check" : "removed by check");
+                ck_assert_msg(path_exists(recs[i]) == (cases[i].owner == 1), "%s: its record %s", cases[i].file,
+                              cases[i].owner ? "removed while its owner lives" : "left after its owner died");
+                unlink(paths[i]);
+                unlink(recs[i]);
+                free(paths[i]);
+                free(recs[i]);
+        }
+        rmdir(dir);
+}
+END_TEST
+
+/* An export killed while it writes DEST.partial (outside the state root)
+ * and its work folder: check leaves both while the export lives, removes
+ * both once it is dead. */
+START_TEST(test_check_removes_dead_export)
+{
+        char dir[] = "/tmp/blt-export.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char *dest = strdup_printf("%s/out.tar", dir), *partial = strdup_printf("%s/out.tar.partial", dir);
+        char *args[] = { (char *) "image", (char *) "export", (char *) "base", dest, NULL };
+        pid_t exporter = cli_paused("image-export-writing", args);
+        ck_assert_msg(path_exists(partial), "no %s while the export writes", partial);
+        bl_record_list *list;
+        ck_assert_int_eq(bl_check(ctx, 0, &list), 0);
+        bl_record_list_free(list);
+        ck_assert_msg(path_exists(partial), "check removed the partial file of a live export");
+        char *tmp = strdup_printf("%s/tmp", root), *cmd = strdup_printf("ls %s | grep -q '^export-base\\.'", tmp);
+        ck_assert_msg(system(cmd) == 0, "check removed the work folder of a live export");
+        kill(exporter, SIGKILL);
+        ck_assert_int_eq(cli_wait(exporter), 128 + SIGKILL);
+        ck_assert_uint_eq(count_actions("remove-partial", partial), 1);
+        ck_assert_msg(!path_exists(partial), "check left the partial file of a dead export");
+        ck_assert_msg(system(cmd) != 0, "check left the work folder of a dead export");
+        ck_assert_msg(!path_exists(dest), "a killed export left its destination");
+        /* and a completed export leaves neither */
+        char *done[] = { (char *) "image", (char *) "export", (char *) "base", dest, NULL };
+        ck_assert_int_eq(cli_run(NULL, -1, done), 0);
+        ck_assert(path_exists(dest) && !path_exists(partial));
+        char *cmd2 = strdup_printf("ls %s | grep -q '^partial-'", tmp);
+        ck_assert_msg(system(cmd2) != 0, "a completed export left its record");
+        unlink(dest);
+        rmdir(dir);
+        free(dest);
+        free(partial);
+        free(tmp);
+        free(cmd);
+        free(cmd2);
+}
+END_TEST
+
 Suite *suite_races(void);
 Suite *suite_races(void)
 {
@@ -498,6 +675,9 @@ Suite *suite_races(void)
         tcase_add_test(tc, test_bridge_crash_consistent);
         tcase_add_test(tc, test_bridge_deleted_by_hand);
         tcase_add_test(tc, test_check_removes_dead_temps);
+        tcase_add_test(tc, test_check_staging_owner_record);
+        tcase_add_test(tc, test_check_removes_dead_export);
+        tcase_add_test(tc, test_check_partial_records);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "core/core.h"
+#include "core/owner.h"
 #include "unit.h"
 
 static bl_ctx *ctx;
@@ -120,17 +122,42 @@ START_TEST(test_ctx_root)
 }
 END_TEST
 
-/* A program run by the library dies with its caller: a killed CLI leaves
- * no mke2fs, cp or debootstrap writing into the state root. */
-START_TEST(test_run_dies_with_caller)
+/* Whether a process is gone, or a zombie waiting for its reaper. */
+static bool process_gone(pid_t pid)
+{
+        char st[64], *stat = NULL;
+        snprintf(st, sizeof(st), "/proc/%d/stat", (int) pid);
+        bool gone = read_file(st, &stat, NULL) < 0 || strstr(stat, ") Z ");
+        free(stat);
+        return gone;
+}
+
+/* Waits up to `ms` for the process to be gone; kills it (by pid) when not. */
+static bool wait_gone(pid_t pid, int ms)
+{
+        for (int i = 0; i < ms / 10 && !process_gone(pid); i++)
+                nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
+        bool gone = process_gone(pid);
+        if (!gone)
+                kill(pid, SIGKILL);
+        return gone;
+}
+
+/* Runs `sh -c SCRIPT` through run_argv in a forked caller; SCRIPT writes
+ * the pid to watch into the file $P (atomically, by mv); the
+ * caller is then SIGKILLed, and the watched process must be gone within
+ * a second, whatever its place in the tree. */
+static void assert_dies_with_caller_by(const char *script, bool by_terminal)
 {
         char dir[] = "/tmp/blt-run.XXXXXX";
         ck_assert_ptr_nonnull(mkdtemp(dir));
-        char *pidfile = strdup_printf("%s/pid", dir), *script = strdup_printf("echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 100", pidfile,
-                                                                          pidfile, pidfile);
+        char *pidfile = strdup_printf("%s/pid", dir);
         pid_t caller = fork();
         if (caller == 0) {
-                char *argv[] = { (char *) "sh", (char *) "-c", script, NULL };
+                setpgid(0, 0); /* a group of its own, as a shell's job */
+                signal(SIGINT, SIG_DFL); /* not check's handler: it kills the test */
+                setenv("P", pidfile, 1);
+                char *argv[] = { (char *) "sh", (char *) "-c", (char *) script, NULL };
                 run_argv(ctx, "test", argv, -1, NULL);
                 _exit(0);
         }
@@ -138,28 +165,170 @@ START_TEST(test_run_dies_with_caller)
         for (int i = 0; i < 500 && read_file(pidfile, &s, NULL) < 0; i++)
                 nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
         ck_assert_ptr_nonnull(s);
-        pid_t child = (pid_t) atoi(s);
-        ck_assert_int_gt(child, 1);
-        kill(caller, SIGKILL);
+        pid_t watched = (pid_t) atoi(s);
+        ck_assert_int_gt(watched, 1);
+        ck_assert(!process_gone(watched));
+        /* SIGKILL, or a terminal's ^C to the caller's whole group */
+        if (by_terminal)
+                kill(-caller, SIGINT);
+        else
+                kill(caller, SIGKILL);
         waitpid(caller, NULL, 0);
-        bool gone = false;
-        for (int i = 0; i < 200 && !gone; i++) {
-                char st[64], *stat = NULL;
-                snprintf(st, sizeof(st), "/proc/%d/stat", (int) child);
-                /* gone, or a zombie waiting for init to reap it */
-                gone = read_file(st, &stat, NULL) < 0 || strstr(stat, ") Z ");
-                free(stat);
-                if (!gone)
+        ck_assert_msg(wait_gone(watched, 1000), "pid %d outlived its killed caller (%s)", (int) watched, script);
+        unlink(pidfile);
+        rmdir(dir);
+        free(s);
+        free(pidfile);
+}
+
+static void assert_dies_with_caller(const char *script)
+{
+        assert_dies_with_caller_by(script, false);
+}
+
+/* A program run by the library dies with its caller: a killed CLI leaves
+ * no mke2fs, cp or debootstrap writing into the state root. */
+START_TEST(test_run_dies_with_caller)
+{
+        assert_dies_with_caller("echo $$ > $P.tmp && mv $P.tmp $P && exec sleep 100");
+}
+END_TEST
+
+/* ... and so do its children (debootstrap's dpkg, tar, wget): one in the
+ * program's process group, one in a session of its own, one orphaned by
+ * a parent that exited (a daemon's double fork). */
+START_TEST(test_run_grandchildren_die_with_caller)
+{
+        assert_dies_with_caller("sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait");
+        assert_dies_with_caller("setsid sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait");
+        assert_dies_with_caller("(setsid sleep 100 & echo $! > $P.tmp && mv $P.tmp $P); exec sleep 100");
+        assert_dies_with_caller_by("sleep 100 & echo $! > $P.tmp && mv $P.tmp $P; wait", true);
+}
+END_TEST
+
+/* A caller that ignores SIGCHLD (children reaped for it): run_argv still
+ * returns, it does not wait forever on a program the kernel reaped. */
+START_TEST(test_run_caller_ignores_sigchld)
+{
+        pid_t caller = fork();
+        if (caller == 0) {
+                signal(SIGCHLD, SIG_IGN);
+                char *argv[] = { (char *) "true", NULL };
+                run_argv(ctx, "test", argv, -1, NULL);
+                _exit(0);
+        }
+        bool ended = false;
+        for (int i = 0; i < 500 && !ended; i++) {
+                ended = waitpid(caller, NULL, WNOHANG) == caller;
+                if (!ended)
                         nanosleep(&(struct timespec) { 0, 10 * 1000 * 1000 }, NULL);
         }
-        if (!gone)
-                kill(child, SIGKILL);
-        ck_assert_msg(gone, "the program outlived its killed caller");
+        if (!ended) {
+                kill(caller, SIGKILL);
+                waitpid(caller, NULL, 0);
+        }
+        ck_assert_msg(ended, "run_argv hangs in a caller that ignores SIGCHLD");
+}
+END_TEST
+
+/* A program that exits leaving a child behind: run_argv returns at once
+ * (the child holds its stderr open) and the child is gone; the status of
+ * the program itself is reported as it was. */
+START_TEST(test_run_leftovers_and_status)
+{
+        char dir[] = "/tmp/blt-run.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char *pidfile = strdup_printf("%s/pid", dir);
+        char *script = strdup_printf("setsid sleep 100 & echo $! > %s; exit 0", pidfile);
+        char *argv[] = { (char *) "sh", (char *) "-c", script, NULL };
+        uint64_t t0 = now_usec();
+        ck_assert_int_eq(run_argv(ctx, "test", argv, -1, NULL), 0);
+        ck_assert_msg(now_usec() - t0 < 5000000, "run_argv waited %llu ms for a leftover child",
+                      (unsigned long long) (now_usec() - t0) / 1000);
+        char *s = NULL;
+        ck_assert_int_eq(read_file(pidfile, &s, NULL), 0);
+        ck_assert_msg(wait_gone((pid_t) atoi(s), 1000), "the program's leftover child %s lives on", s);
+        char *fail[] = { (char *) "sh", (char *) "-c", (char *) "echo oops >&2; exit 3", NULL };
+        ck_assert_int_eq(run_argv(ctx, "test", fail, -1, NULL), -EIO);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), "test: sh exited with status 3: oops");
+        ctx_begin_call(ctx);
+        char *killed[] = { (char *) "sh", (char *) "-c", (char *) "kill -9 $$", NULL };
+        ck_assert_int_eq(run_argv(ctx, "test", killed, -1, NULL), -EIO);
+        ck_assert_str_eq(bl_ctx_errmsg(ctx), "test: sh killed by signal 9");
+        ctx_begin_call(ctx);
+        char *out = NULL, *echo[] = { (char *) "sh", (char *) "-c", (char *) "echo hello", NULL };
+        ck_assert_int_eq(run_argv(ctx, "test", echo, -1, &out), 0);
+        ck_assert_str_eq(out, "hello\n");
+        free(out);
         unlink(pidfile);
         rmdir(dir);
         free(s);
         free(pidfile);
         free(script);
+}
+END_TEST
+
+/* Owner records: what one writes, one reads back; a dead or reused pid
+ * reads as dead; anything malformed reads as no record at all. */
+START_TEST(test_owner_record)
+{
+        char dir[] = "/tmp/blt-owner.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(dfd, 0);
+        struct owner o;
+        ck_assert_int_eq(owner_create_at(dfd, "live", "image", "a.b.c"), 0);
+        ck_assert_int_eq(owner_create_at(dfd, "live", "image", "a.b.c"), -EEXIST);
+        ck_assert_int_eq(owner_read_at(dfd, "live", &o), 1);
+        ck_assert_str_eq(o.kind, "image");
+        ck_assert_str_eq(o.name, "a.b.c");
+        ck_assert_int_eq(o.pid, getpid());
+        ck_assert(!o.path && !o.has_id);
+        owner_done(&o);
+        /* a partial file's record: its path (any byte but NUL) and identity */
+        struct stat st = { .st_dev = 2049, .st_ino = 77 };
+        const char *odd = "/tmp/a dir/with\nnewline/out.tar.partial";
+        int fd = openat(dfd, "partial", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        ck_assert_int_eq(owner_write_fd(fd, "export", "web", odd, &st), 0);
+        close(fd);
+        ck_assert_int_eq(owner_read_at(dfd, "partial", &o), 1);
+        ck_assert_str_eq(o.path, odd);
+        ck_assert(o.has_id && o.dev == 2049 && o.ino == 77);
+        owner_done(&o);
+        pid_t dead = fork();
+        if (dead == 0)
+                _exit(0);
+        waitpid(dead, NULL, 0);
+        uint64_t start;
+        ck_assert_int_eq(proc_starttime(getpid(), &start), 0);
+        char *gone = strdup_printf("kind image\nname x\npid %d\nstarttime 5\n", (int) dead);
+        char *reused = strdup_printf("kind image\nname x\npid %d\nstarttime %llu\n", (int) getpid(), (unsigned long long) start + 1);
+        static const char *const bad[] = {
+                "", "garbage\n", "kind image\nname x\npid 12\n", "kind image\nname x\npid 0\nstarttime 1\n",
+                "kind image\nname x\npid -4\nstarttime 1\n", "kind image\nname x\npid 12\nstarttime 1\ndev 3\n",
+                "kind image\nname x\npid 12\nstarttime 1", "kind image\nname x\npid 12\nstarttime 1\nowner me\n",
+                "kind image\nname \npid 12\nstarttime 1\n", "kind image\nname x\npid 12\nstarttime 1\npath ",
+        };
+        struct { const char *text; int want; } cases[ARRAY_SIZE(bad) + 2] = { { gone, 0 }, { reused, 0 } };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+                cases[i + 2].text = bad[i], cases[i + 2].want = -EBADMSG;
+        char *file = strdup_printf("%s/case", dir);
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                ck_assert_int_eq(write_file_atomic(file, cases[i].text, strlen(cases[i].text), 0600), 0);
+                int r = owner_read_at(dfd, "case", &o);
+                owner_done(&o);
+                ck_assert_msg(r == cases[i].want, "record \"%s\": %d, not %d", cases[i].text, r, cases[i].want);
+        }
+        ck_assert_int_eq(write_file_atomic(file, "kind a\0name", 11, 0600), 0);
+        ck_assert_int_eq(owner_read_at(dfd, "case", &o), -EBADMSG);
+        ck_assert_int_eq(owner_read_at(dfd, "missing", &o), -ENOENT);
+        close(dfd);
+        free(gone);
+        free(reused);
+        free(file);
+        char *cmd = strdup_printf("rm -rf %s", dir);
+        ck_assert_int_eq(system(cmd), 0);
+        free(cmd);
 }
 END_TEST
 
@@ -175,6 +344,10 @@ int main(void)
         tcase_add_test(tc, test_env);
         tcase_add_test(tc, test_ctx_root);
         tcase_add_test(tc, test_run_dies_with_caller);
+        tcase_add_test(tc, test_run_grandchildren_die_with_caller);
+        tcase_add_test(tc, test_run_leftovers_and_status);
+        tcase_add_test(tc, test_run_caller_ignores_sigchld);
+        tcase_add_test(tc, test_owner_record);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
