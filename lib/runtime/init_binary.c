@@ -7,7 +7,6 @@
  * a "#!/proc/self/exe" program (the CVE-2019-5736 class).
  */
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -21,8 +20,10 @@
 #define F_SEAL_EXEC 0x0020
 #endif
 
-/* Installed in libexec (BL_INIT_PATH), or, in a build tree, in lib/ beside
- * the running program's folder; $BALEINE_INIT overrides both in test builds. */
+/* Installed in libexec (BL_INIT_PATH).  A program running from the build
+ * tree itself (tools/demo, the tests) uses that tree's init; nothing else
+ * is searched: an installed library never runs an init it happens to find
+ * beside its caller.  $BALEINE_INIT overrides both in test builds. */
 static int init_path(char *buf, size_t n)
 {
 #if BL_TEST_KNOBS
@@ -37,14 +38,11 @@ static int init_path(char *buf, size_t n)
         if (k <= 0)
                 return -ENOENT;
         exe[k] = 0;
-        const char *dir = dirname(exe);
-        static const char *const rel[] = { "baleine-init", "../lib/baleine-init", "../../lib/baleine-init" };
-        for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
-                snprintf(buf, n, "%s/%s", dir, rel[i]);
-                if (access(buf, X_OK) == 0)
-                        return 0;
-        }
-        return -ENOENT;
+        size_t root = strlen(BL_BUILD_ROOT);
+        if (strncmp(exe, BL_BUILD_ROOT, root) != 0 || exe[root] != '/' || access(BL_BUILD_INIT_PATH, X_OK) < 0)
+                return -ENOENT;
+        snprintf(buf, n, "%s", BL_BUILD_INIT_PATH);
+        return 0;
 }
 
 static int copy_all(int in, int out)
@@ -62,8 +60,7 @@ int init_memfd(bl_ctx *ctx, int *ret_fd)
 {
         char path[4096];
         if (init_path(path, sizeof(path)) < 0)
-                return ctx_fail(ctx, ENOENT, "baleine-init not found (looked in %s and beside the running program): "
-                              "reinstall baleine", BL_INIT_PATH);
+                return ctx_fail(ctx, ENOENT, "baleine-init not found at %s: reinstall baleine", BL_INIT_PATH);
         _cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return ctx_fail(ctx, errno, "%s: %m", path);
