@@ -180,7 +180,7 @@ static int container_create(struct cli *cli, int argc, char **argv)
         bool tty = false, attach = false, rm = false, no_start = false;
         char **prog = NULL;
         int c, r, ret = 0;
-        if (bl_container_config_new(&cfg) < 0)
+        if (bl_container_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         optind = 1;
         while ((c = getopt_long(argc, argv, "+i:c:p:e:w:u:tb:a:h", opts, NULL)) != -1) {
@@ -534,7 +534,7 @@ static int container_exec(struct cli *cli, int argc, char **argv)
                 {},
         };
         bl_exec_config *cfg;
-        if (bl_exec_config_new(&cfg) < 0)
+        if (bl_exec_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         int c, ret;
         optind = 1;
@@ -653,7 +653,7 @@ static int container_stats(struct cli *cli, int argc, char **argv)
 static int container_update(struct cli *cli, int argc, char **argv)
 {
         bl_container_config *cfg;
-        if (bl_container_config_new(&cfg) < 0)
+        if (bl_container_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         struct option opts[(sizeof(limit_opts) / sizeof(limit_opts[0])) + 2];
         memcpy(opts, limit_opts, sizeof(limit_opts));

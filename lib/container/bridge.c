@@ -35,7 +35,7 @@ static int attached(bl_ctx *ctx, const char *bridge, size_t *ret)
         return 0;
 }
 
-BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
+BL_EXPORT int bl_bridge_create(bl_ctx *ctx, const char *name, const char *cidr)
 {
         ctx_begin_call(ctx);
         int r = bridge_name_check(ctx, name);

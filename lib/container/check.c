@@ -492,7 +492,7 @@ static void append_log(bl_ctx *ctx, const bl_record_list *out)
         fclose(f);
 }
 
-BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
+BL_EXPORT int bl_check_run(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
 {
         ctx_begin_call(ctx);
         bool dry = flags & BL_CHECK_DRY_RUN;

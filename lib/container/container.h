@@ -23,6 +23,7 @@ struct disk_request {
 };
 
 struct bl_container_config {
+        bl_ctx *ctx;            /* where setters report (may be NULL) */
         char *image;
         char **argv;
         char **entrypoint;
@@ -50,6 +51,7 @@ struct bl_container_config {
 };
 
 struct bl_exec_config {
+        bl_ctx *ctx;            /* where setters report (may be NULL) */
         char **argv;
         char **env;
         char *workdir;
@@ -148,6 +150,12 @@ int bridge_ensure(bl_ctx *ctx, const char *bridge, uint32_t *ret_addr, int *ret_
 int bridge_finish_remove(bl_ctx *ctx, const char *name);
 /* Deletes host ends of the container's veths that are still there. */
 void network_cleanup(bl_ctx *ctx, const bl_record *rec);
+
+/* pause.c: whether the kernel holds the running container frozen; state
+ * "paused" in a record that shows it; thaws it (for stop and kill). */
+bool container_paused(bl_ctx *ctx, const bl_record *rec);
+void container_show_paused(bl_ctx *ctx, bl_record *rec);
+int container_thaw(bl_ctx *ctx, const bl_record *rec);
 
 /* "exit 3" / "signal 9" of the exit-status file into a Docker-style code. */
 int exit_status_read(const char *path, int *ret_code, int *ret_signal);

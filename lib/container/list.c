@@ -120,6 +120,7 @@ BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
                 if (!all && (!state || strcmp(state, "running") != 0))
                         continue;
                 decorate(list->items[i]);
+                container_show_paused(ctx, list->items[i]);
                 if ((r = record_list_push(out, list->items[i])) < 0)
                         return r;
                 list->items[i] = NULL;
@@ -152,6 +153,7 @@ BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **re
                 }
         }
         decorate(rec);
+        container_show_paused(ctx, rec);
         *ret = rec;
         return 0;
 }

@@ -5,6 +5,7 @@
 #include "core/record.h"
 
 struct bl_image_config {
+        bl_ctx *ctx;            /* where setters report (may be NULL) */
         uint64_t size;
         bl_image_source source;
         char *source_arg;

@@ -51,7 +51,7 @@ START_TEST(test_memory_update)
         ck_assert_int_eq(alloc_in("bltswap", 48000000), 137);
         /* raised while running, the same allocation fits */
         bl_container_config *up;
-        bl_container_config_new(&up);
+        bl_container_config_new(ctx, &up);
         bl_container_config_set_memory(up, 128u << 20);
         ck_assert_int_eq(bl_container_update(ctx, "bltswap", up), 0);
         ck_assert_int_eq(alloc_in("bltswap", 48000000), 0);
@@ -93,7 +93,7 @@ START_TEST(test_cpus)
          * cpuset controller is enabled for it then) */
         start_shell("bltcpus2", "sleep 100", NULL);
         bl_container_config *up;
-        bl_container_config_new(&up);
+        bl_container_config_new(ctx, &up);
         bl_container_config_set_cpus(up, "0");
         ck_assert_msg(bl_container_update(ctx, "bltcpus2", up) == 0, "update: %s", bl_ctx_errmsg(ctx));
         char *argv[] = { (char *) "grep", (char *) "Cpus_allowed_list", (char *) "/proc/self/status", NULL };

@@ -7,7 +7,7 @@
 
 static void add_bridge(const char *name, const char *cidr)
 {
-        int r = bl_bridge_add(ctx, name, cidr);
+        int r = bl_bridge_create(ctx, name, cidr);
         ck_assert_msg(r == 0, "bridge %s: %s", name, bl_ctx_errmsg(ctx));
 }
 
@@ -114,13 +114,13 @@ END_TEST
 START_TEST(test_bad_input)
 {
         add_bridge("bltbr4", "10.81.0.1/30"); /* one free host address: .2 */
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltbr5", "10.81.0.5/16"), -EADDRINUSE);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltbr5", "10.81.0.5/16"), -EADDRINUSE);
         ck_assert_str_eq(bl_ctx_errmsg(ctx), "bridge \"bltbr5\": 10.81.0.5/16 overlaps bridge \"bltbr4\" (10.81.0.1/30)");
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltbr4", "10.82.0.1/24"), -EEXIST);
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltbridgetoolong", "10.83.0.1/24"), -EINVAL);
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltbr6", "10.83.0.1"), -EINVAL);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltbr4", "10.82.0.1/24"), -EEXIST);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltbridgetoolong", "10.83.0.1/24"), -EINVAL);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltbr6", "10.83.0.1"), -EINVAL);
         ck_assert_int_eq(system("ip link add bltforeign type bridge"), 0);
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltforeign", "10.84.0.1/24"), -EEXIST);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltforeign", "10.84.0.1/24"), -EEXIST);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "already exists"));
 
         static const struct { const char *bridge, *addr, *msg; int err; } bad[] = {
