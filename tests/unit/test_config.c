@@ -140,6 +140,29 @@ START_TEST(test_exec_and_image)
 }
 END_TEST
 
+/* A state root that does not exist lists nothing silently no more. */
+START_TEST(test_missing_root)
+{
+        bl_ctx *c;
+        _cleanup_free_ char *gone = strdup_printf("%s/no-such-root", root);
+        ck_assert_int_eq(bl_ctx_new(&c, gone), 0);
+        bl_record_list *list = NULL;
+        ck_assert_int_eq(bl_container_list(c, 1, &list), -ENOENT);
+        ck_assert_ptr_null(list);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(c), "no-such-root"));
+        ck_assert_int_eq(bl_image_list(c, &list), -ENOENT);
+        ck_assert_int_eq(bl_bridge_list(c, &list), -ENOENT);
+        ck_assert_ptr_null(list);
+        bl_ctx_free(c);
+        /* an empty root (nothing made in it yet) is an empty listing */
+        ck_assert_int_eq(bl_ctx_new(&c, root), 0);
+        ck_assert_int_eq(bl_container_list(c, 1, &list), 0);
+        ck_assert_uint_eq(bl_record_list_count(list), 0);
+        bl_record_list_free(list);
+        bl_ctx_free(c);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("config");
@@ -148,6 +171,7 @@ int main(void)
         tcase_add_test(tc, test_limits);
         tcase_add_test(tc, test_text);
         tcase_add_test(tc, test_exec_and_image);
+        tcase_add_test(tc, test_missing_root);
         suite_add_tcase(s, tc);
         return run_suite(s);
 }
