@@ -309,6 +309,14 @@ else
         echo "skip - web farm: haproxy or unshare missing"
 fi
 
+# --- the README's complete program (examples/capture.c, built by meson)
+BALEINE_ROOT=$T/capture-root "$BUILD/examples/capture" >"$T/out" 2>"$T/err"
+if [ $? = 3 ]; then ok "capture example returns the container's exit code"; else ko "capture example: $(cat "$T/err")"; fi
+has out "^captured from capture$" "capture example captures stdout"
+has out "^to stderr$" "capture example captures stderr"
+has out "^state exited, exit code 3, memory limit 33554432 bytes$" "capture example reads the typed info"
+if [ -n "$(ls "$T/capture-root/containers" "$T/capture-root/images" 2>&1)" ]; then ko "capture example leaves files"; else ok "capture example removes what it made"; fi
+
 # --- an outside program: pkg-config alone, after meson install
 if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then
         prefix=$(sed -n 's/^prefix=//p' "$T/dest"/usr/local/lib/*/pkgconfig/libbaleine.pc "$T/dest"/usr/local/lib/pkgconfig/libbaleine.pc 2>/dev/null | head -1)
