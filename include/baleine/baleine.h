@@ -148,7 +148,7 @@ int bl_image_import(bl_ctx *ctx, const char *name, const char *path, const bl_im
 /* The archive formats bl_image_export writes. */
 typedef enum bl_export_format {
         BL_EXPORT_DOCKER_ARCHIVE = 0,   /* what `docker save` writes */
-        BL_EXPORT_OCI_ARCHIVE = 1,      /* an OCI image layout in a tar */
+        BL_EXPORT_OCI_ARCHIVE = 1       /* an OCI image layout in a tar */
 } bl_export_format;
 
 /* Writes `file`: a one-layer archive `docker load` / `podman load` accept,
@@ -332,6 +332,8 @@ typedef struct bl_container_info bl_container_info;
 int bl_container_info_get(bl_ctx *ctx, const char *name, bl_container_info **ret);
 void bl_container_info_free(bl_container_info *info);
 
+/* The getters cannot fail; text points into info.  Name, image (NULL for
+ * a manifest without one), state. */
 const char *bl_container_info_get_name(const bl_container_info *info);
 const char *bl_container_info_get_image(const bl_container_info *info);
 bl_container_state bl_container_info_get_state(const bl_container_info *info);
