@@ -297,7 +297,7 @@ BL_EXPORT int bl_container_config_add_network(bl_container_config *c, const char
         if (c->nnets == MAX_NETS)
                 return ctx_fail(c->ctx, E2BIG, "bridge \"%s\": at most %d interfaces", bridge, MAX_NETS);
         if (address && parse_ipv4(address, &a) < 0 && parse_ipv4_cidr(address, &a, &prefix) < 0)
-                return ctx_fail(c->ctx, EINVAL, "address \"%s\": expected an IPv4 address such as 10.88.0.5 or 10.88.0.5/16", address);
+                return ctx_fail(c->ctx, EINVAL, "address \"%s\": is not an IPv4 address (such as 10.88.0.5 or 10.88.0.5/16)", address);
         char *b = strdup(bridge), *ad = strdup_or_null(address);
         if (!b || (address && !ad)) {
                 free(b);

@@ -236,13 +236,11 @@ END_TEST
 
 START_TEST(test_bad_limits)
 {
+        /* refused at the setters, before any create */
         bl_container_config *cfg = shell_config("true");
-        bl_container_config_set_memory(cfg, 4096);
-        ck_assert_int_eq(bl_container_create(ctx, "bltbad", cfg), -EINVAL);
-        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "container \"bltbad\": memory limit"));
-        bl_container_config_set_memory(cfg, 0);
-        bl_container_config_set_cpus(cfg, "100");
-        ck_assert_int_eq(bl_container_create(ctx, "bltbad", cfg), -EINVAL);
+        ck_assert_int_eq(bl_container_config_set_memory(cfg, 4096), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "memory limit 4096 bytes"));
+        ck_assert_int_eq(bl_container_config_set_cpus(cfg, "100"), -ERANGE);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "CPU 100 does not exist"));
         ck_assert_int_eq(bl_container_config_add_device_rule(cfg, 1, "q 1:1 r"), -EINVAL);
         ck_assert_int_eq(bl_container_config_set_disk_write_bps(cfg, "relative", 1), -EINVAL);
