@@ -297,9 +297,10 @@ int bl_container_update(bl_ctx *ctx, const char *name, const bl_container_config
 int bl_container_wait(bl_ctx *ctx, const char *name, int timeout_ms, int *ret_exit_code);
 /* Sends `signal` to the container's program through its init, which
  * forwards it (SIGKILL ends the whole container at once); a run that ended
- * is never signalled, even when its pid was reused.  Errors: -EINVAL (not
- * running, or a signal the init does not forward: SIGSTOP — use
- * bl_container_pause — and the real-time ones). */
+ * is never signalled, even when its pid was reused.  A paused container
+ * is thawed by SIGKILL; other signals wait for bl_container_unpause.
+ * Errors: -EINVAL (not running, or a signal the init does not forward:
+ * SIGSTOP (use bl_container_pause), the real-time ones, 0). */
 int bl_container_kill(bl_ctx *ctx, const char *name, int signal);
 /* Freezes every process of a running container (cgroup freezer); its state
  * reads "paused" until bl_container_unpause.  Errors: -EINVAL (not
