@@ -126,10 +126,11 @@ BL_EXPORT void bl_container_info_free(bl_container_info *info)
 
 BL_EXPORT int bl_container_info_get(bl_ctx *ctx, const char *name, bl_container_info **ret)
 {
+        ctx_begin_call(ctx);
         bl_container_info *info = calloc(1, sizeof(*info));
         if (!info)
                 return ctx_fail(ctx, ENOMEM, "container \"%s\": out of memory", name);
-        /* inspect begins the call and marks a dead run exited first */
+        /* inspect marks a dead run exited first */
         int r = bl_container_inspect(ctx, name, &info->rec);
         if (r < 0 || (r = fill(ctx, info)) < 0) {
                 bl_container_info_free(info);
