@@ -17,6 +17,7 @@ Suite *suite_archive_attacks(void);
 Suite *suite_races(void);
 Suite *suite_chaos(void);
 Suite *suite_redteam(void);
+Suite *suite_api(void);
 
 int main(int argc, char **argv)
 {
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
                 { "races", suite_races },
                 { "chaos", suite_chaos },
                 { "redteam", suite_redteam },
+                { "api", suite_api },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
