@@ -202,6 +202,10 @@ START_TEST(test_pause)
         char *st = inspect_key("bltpause", "state");
         ck_assert_str_eq(st, "paused");
         free(st);
+        /* the pause lives in the freezer only: the manifest still says running */
+        _cleanup_free_ char *mpath = strdup_printf("%s/manifeste/containers/bltpause.manifest", root), *mtext = NULL;
+        ck_assert_int_eq(read_file(mpath, &mtext, NULL), 0);
+        ck_assert_ptr_nonnull(strstr(mtext, "\nstate: running\n"));
         bl_record_list *list;
         ck_assert_int_eq(bl_container_list(ctx, 0, &list), 0);
         ck_assert_uint_eq(bl_record_list_count(list), 1);
