@@ -30,7 +30,7 @@ static int bridge_create(struct cli *cli, int argc, char **argv)
                 return usage_error("bridge", "bridge create: unexpected \"%s\"", argv[optind]);
         if (!name || !addr)
                 return usage_error("bridge", "bridge create: -b NAME and -a ADDR/PREFIX are required");
-        return bl_bridge_add(cli->ctx, name, addr) < 0 ? fail(cli, -1) : 0;
+        return bl_bridge_create(cli->ctx, name, addr) < 0 ? fail(cli, -1) : 0;
 }
 
 static int bridge_list(struct cli *cli, int argc, char **argv)

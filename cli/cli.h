@@ -20,7 +20,8 @@ int failf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Usage error: prints the message and a hint, returns 2. */
 int usage_error(const char *noun, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Output of records: a table of chosen columns, or JSON of every key. */
+/* Output of records: a table of chosen columns, or JSON of every key,
+ * typed (record_json_typed). */
 struct column {
         const char *key;
         const char *title;
@@ -29,6 +30,14 @@ struct column {
 void print_table(const bl_record_list *list, const struct column *cols, size_t ncols);
 void print_record_list_json(const bl_record_list *list);
 void print_record(const bl_record *rec, bool json);
+/* --json with types: numbers, booleans, arrays and objects as such (keys
+ * in skip left out; "net*" matches a prefix).  print_json frees o. */
+struct json_object;
+struct json_object *record_json_typed(const bl_record *rec, const char *const *skip);
+void print_json(struct json_object *o);
+/* A container as typed JSON: the typed info, networks and limits nested,
+ * then the record's other keys typed; NULL when it is gone. */
+struct json_object *container_json(struct cli *cli, const bl_record *rec);
 /* "2h3m" from seconds */
 void format_duration(long long sec, char *buf, size_t n);
 void format_bytes(const char *bytes, char *buf, size_t n);

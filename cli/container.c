@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,35 +122,39 @@ static const struct option limit_opts[] = {
         { "pids", required_argument, NULL, OPT_PIDS },
 };
 
+/* A setter refused a value: bad text is a usage error (2), a value the host
+ * cannot give a failure (1); the library's message says which and why. */
+static int setter_error(struct cli *cli, int r)
+{
+        return r == -EINVAL ? usage_error("container", "%s", bl_ctx_errmsg(cli->ctx)) : fail(cli, r);
+}
+
 /* Options shared by create and update; 0 handled, -1 not a limit, else exit code. */
 static int limit_option(struct cli *cli, int c, const char *arg, bl_container_config *cfg)
 {
         uint64_t v;
         char *end;
+        int r;
         switch (c) {
         case OPT_MEMORY:
                 if (bl_size_parse(cli->ctx, arg, &v) < 0)
                         return usage_error("container", "--memory: %s", bl_ctx_errmsg(cli->ctx));
-                bl_container_config_set_memory(cfg, v);
-                return 0;
+                return (r = bl_container_config_set_memory(cfg, v)) < 0 ? setter_error(cli, r) : 0;
         case OPT_CPUS:
-                if (bl_container_config_set_cpus(cfg, arg) < 0)
-                        return usage_error("container", "--cpus \"%s\": expected a CPU list such as 0-1,3", arg);
-                return 0;
+                return (r = bl_container_config_set_cpus(cfg, arg)) < 0 ? setter_error(cli, r) : 0;
         case OPT_CPU_QUOTA: {
                 errno = 0;
                 double q = strtod(arg, &end);
-                if (errno || *end || end == arg || bl_container_config_set_cpu_quota(cfg, q) < 0 || q <= 0)
+                if (errno || *end || end == arg)
                         return usage_error("container", "--cpu-quota \"%s\": expected a number of CPUs such as 0.5", arg);
-                return 0;
+                return (r = bl_container_config_set_cpu_quota(cfg, q)) < 0 ? setter_error(cli, r) : 0;
         }
         case OPT_PIDS:
                 errno = 0;
                 v = strtoull(arg, &end, 10);
                 if (errno || *end || end == arg || v == 0 || arg[0] == '-')
                         return usage_error("container", "--pids \"%s\": expected a positive number", arg);
-                bl_container_config_set_pids(cfg, v);
-                return 0;
+                return (r = bl_container_config_set_pids(cfg, v)) < 0 ? setter_error(cli, r) : 0;
         }
         return -1;
 }
@@ -196,7 +201,7 @@ static int container_create(struct cli *cli, int argc, char **argv)
         bool tty = false, attach = false, rm = false, no_start = false;
         char **prog = NULL;
         int c, r, ret = 0;
-        if (bl_container_config_new(&cfg) < 0)
+        if (bl_container_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         optind = 1;
         while ((c = getopt_long(argc, argv, "+i:c:p:e:w:u:tb:a:h", opts, NULL)) != -1) {
@@ -228,8 +233,8 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         }
                         break;
                 case 'u':
-                        if (bl_container_config_set_user(cfg, optarg) < 0) {
-                                ret = usage_error("container", "-u \"%s\": expected USER[:GROUP]", optarg);
+                        if ((r = bl_container_config_set_user(cfg, optarg)) < 0) {
+                                ret = setter_error(cli, r);
                                 goto out;
                         }
                         break;
@@ -249,8 +254,8 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         addrs[nb - 1] = optarg;
                         break;
                 case OPT_HOSTNAME:
-                        if (bl_container_config_set_hostname(cfg, optarg) < 0) {
-                                ret = usage_error("container", "--hostname \"%s\": not a host name (labels of letters, digits and inner hyphens, joined by dots; at most 64 characters)", optarg);
+                        if ((r = bl_container_config_set_hostname(cfg, optarg)) < 0) {
+                                ret = setter_error(cli, r);
                                 goto out;
                         }
                         break;
@@ -258,8 +263,8 @@ static int container_create(struct cli *cli, int argc, char **argv)
                 case OPT_RM: rm = true; break;
                 case OPT_NO_START: no_start = true; break;
                 case OPT_RESTART:
-                        if (bl_container_config_set_restart(cfg, optarg) < 0) {
-                                ret = usage_error("container", "--restart \"%s\": expected no, on-failure[:N] or always", optarg);
+                        if ((r = bl_container_config_set_restart(cfg, optarg)) < 0) {
+                                ret = setter_error(cli, r);
                                 goto out;
                         }
                         break;
@@ -272,15 +277,15 @@ static int container_create(struct cli *cli, int argc, char **argv)
                         break;
                 case OPT_DEV_ALLOW:
                 case OPT_DEV_DENY:
-                        if (bl_container_config_add_device_rule(cfg, c == OPT_DEV_ALLOW, optarg) < 0) {
-                                ret = usage_error("container", "device rule \"%s\": expected TYPE MAJOR:MINOR ACCESS such as \"c 1:3 rwm\"", optarg);
+                        if ((r = bl_container_config_add_device_rule(cfg, c == OPT_DEV_ALLOW, optarg)) < 0) {
+                                ret = setter_error(cli, r);
                                 goto out;
                         }
                         break;
                 case OPT_CAP_ADD:
                 case OPT_CAP_DROP:
-                        if ((c == OPT_CAP_ADD ? bl_container_config_add_cap(cfg, optarg) : bl_container_config_drop_cap(cfg, optarg)) < 0) {
-                                ret = usage_error("container", "capability \"%s\": unknown", optarg);
+                        if ((r = c == OPT_CAP_ADD ? bl_container_config_add_cap(cfg, optarg) : bl_container_config_drop_cap(cfg, optarg)) < 0) {
+                                ret = setter_error(cli, r);
                                 goto out;
                         }
                         break;
@@ -329,13 +334,19 @@ static int container_create(struct cli *cli, int argc, char **argv)
                 ret = usage_error("container", "container create: --no-start excludes -t and --attach");
                 goto out;
         }
-        bl_container_config_set_image(cfg, image);
+        if ((r = bl_container_config_set_image(cfg, image)) < 0) {
+                ret = setter_error(cli, r);
+                goto out;
+        }
         if (prog && bl_container_config_set_argv(cfg, prog) < 0) {
                 ret = usage_error("container", "container create: empty program");
                 goto out;
         }
         for (int i = 0; i < nb; i++)
-                bl_container_config_add_network(cfg, bridges[i], addrs[i]);
+                if ((r = bl_container_config_add_network(cfg, bridges[i], addrs[i])) < 0) {
+                        ret = setter_error(cli, r);
+                        goto out;
+                }
         bl_container_config_set_tty(cfg, tty);
         bl_container_config_set_auto_remove(cfg, rm);
 
@@ -401,9 +412,16 @@ static int container_list(struct cli *cli, int argc, char **argv)
         bl_record_list *list;
         if (bl_container_list(cli->ctx, all, &list) < 0)
                 return fail(cli, -1);
-        if (json)
-                print_record_list_json(list);
-        else {
+        if (json) {
+                json_object *a = json_object_new_array();
+                for (size_t i = 0; i < bl_record_list_count(list); i++) {
+                        /* NULL: removed since the listing */
+                        json_object *o = container_json(cli, bl_record_list_get(list, i));
+                        if (o)
+                                json_object_array_add(a, o);
+                }
+                print_json(a);
+        } else {
                 printf("%-16s %-12s %-8s %-14s %-8s %-18s %s\n", "NAME", "IMAGE", "PID", "STATE", "UPTIME", "ADDRESSES", "LIMITS");
                 for (size_t i = 0; i < bl_record_list_count(list); i++) {
                         const bl_record *rec = bl_record_list_get(list, i);
@@ -550,7 +568,7 @@ static int container_exec(struct cli *cli, int argc, char **argv)
                 {},
         };
         bl_exec_config *cfg;
-        if (bl_exec_config_new(&cfg) < 0)
+        if (bl_exec_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         int c, ret;
         optind = 1;
@@ -666,7 +684,7 @@ static int container_stats(struct cli *cli, int argc, char **argv)
 static int container_update(struct cli *cli, int argc, char **argv)
 {
         bl_container_config *cfg;
-        if (bl_container_config_new(&cfg) < 0)
+        if (bl_container_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         struct option opts[(sizeof(limit_opts) / sizeof(limit_opts[0])) + 2];
         memcpy(opts, limit_opts, sizeof(limit_opts));
@@ -699,6 +717,60 @@ static int container_update(struct cli *cli, int argc, char **argv)
 out:
         bl_container_config_free(cfg);
         return ret;
+}
+
+/* SIGTERM, TERM, 15: a signal by name (with or without SIG) or number. */
+static int signal_parse(const char *s)
+{
+        static const struct { const char *name; int sig; } names[] = {
+                { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ABRT", SIGABRT }, { "KILL", SIGKILL },
+                { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+                { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+                { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+                { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
+        };
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (end != s && !*end)
+                return n > 0 && n < 65 ? (int) n : -1;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcasecmp(s, names[i].name) == 0)
+                        return names[i].sig;
+        return -1;
+}
+
+static int container_kill(struct cli *cli, int argc, char **argv)
+{
+        int sig = SIGKILL;
+        /* -s SIG before the name, as docker kill and kill(1) take it */
+        for (int i = 1; i + 1 < argc; i++)
+                if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--signal") == 0) {
+                        if ((sig = signal_parse(argv[i + 1])) < 0)
+                                return usage_error("container", "container kill: signal \"%s\": expected a name such as TERM or a number", argv[i + 1]);
+                        memmove(&argv[i], &argv[i + 2], (size_t) (argc - i - 1) * sizeof(char *));
+                        argc -= 2;
+                        break;
+                }
+        const char *name;
+        int r;
+        if ((r = name_and_flags(argc, argv, "kill", &name, NULL, NULL, NULL)) >= 0)
+                return r;
+        return bl_container_kill(cli->ctx, name, sig) < 0 ? fail(cli, -1) : 0;
+}
+
+/* Prints the program's exit code and returns it, as docker wait does. */
+static int container_wait(struct cli *cli, int argc, char **argv)
+{
+        int timeout_sec = -1, code = 0, r;
+        const char *name;
+        if ((r = name_and_flags(argc, argv, "wait", &name, &timeout_sec, NULL, NULL)) >= 0)
+                return r;
+        if (bl_container_wait(cli->ctx, name, timeout_sec < 0 ? -1 : timeout_sec * 1000, &code) < 0)
+                return fail(cli, -1), EXIT_BALEINE;
+        printf("%d\n", code);
+        return code;
 }
 
 int cmd_container(struct cli *cli, int argc, char **argv)
@@ -761,9 +833,27 @@ int cmd_container(struct cli *cli, int argc, char **argv)
                 bl_record *rec;
                 if (bl_container_inspect(cli->ctx, name, &rec) < 0)
                         return fail(cli, -1);
-                print_record(rec, json);
+                json_object *o = json ? container_json(cli, rec) : NULL;
+                if (json && !o) {
+                        bl_record_free(rec);
+                        return fail(cli, -1);
+                }
+                if (json)
+                        print_json(o);
+                else
+                        print_record(rec, false);
                 bl_record_free(rec);
                 return 0;
+        }
+        if (strcmp(verb, "kill") == 0)
+                return container_kill(cli, argc, argv);
+        if (strcmp(verb, "wait") == 0)
+                return container_wait(cli, argc, argv);
+        if (strcmp(verb, "pause") == 0 || strcmp(verb, "unpause") == 0) {
+                if ((r = name_and_flags(argc, argv, verb, &name, NULL, NULL, NULL)) >= 0)
+                        return r;
+                r = verb[0] == 'p' ? bl_container_pause(cli->ctx, name) : bl_container_unpause(cli->ctx, name);
+                return r < 0 ? fail(cli, r) : 0;
         }
         if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
                 help_noun("container");

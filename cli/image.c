@@ -32,7 +32,7 @@ static int image_create(struct cli *cli, int argc, char **argv)
         char **cmd = calloc((size_t) argc + 1, sizeof(char *));
         size_t ncmd = 0;
         int r, c, ret = 0;
-        if (!cmd || bl_image_config_new(&cfg) < 0)
+        if (!cmd || bl_image_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
 
         optind = 1;
@@ -196,7 +196,7 @@ static int image_import(struct cli *cli, int argc, char **argv)
         if (!name || !path)
                 return usage_error("image", "image import: -i NAME and FILE|DIR are required");
         bl_image_config *cfg;
-        if (bl_image_config_new(&cfg) < 0)
+        if (bl_image_config_new(cli->ctx, &cfg) < 0)
                 return failf(1, "out of memory");
         int ret = 0;
         uint64_t bytes;
@@ -222,7 +222,8 @@ static int image_export(struct cli *cli, int argc, char **argv)
                 {},
         };
         const char *tag = NULL, *pos[2] = { 0 };
-        int oci = 0, npos = 0, c;
+        bl_export_format format = BL_EXPORT_DOCKER_ARCHIVE;
+        int npos = 0, c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
@@ -230,7 +231,7 @@ static int image_export(struct cli *cli, int argc, char **argv)
                 case 'f':
                         if (strcmp(optarg, "docker") != 0 && strcmp(optarg, "oci") != 0)
                                 return usage_error("image", "image export: --format docker or oci");
-                        oci = strcmp(optarg, "oci") == 0;
+                        format = strcmp(optarg, "oci") == 0 ? BL_EXPORT_OCI_ARCHIVE : BL_EXPORT_DOCKER_ARCHIVE;
                         break;
                 case 'h': help_noun("image"); return 0;
                 default: return usage_error("image", "image export: bad option");
@@ -240,7 +241,7 @@ static int image_export(struct cli *cli, int argc, char **argv)
                 pos[npos++] = argv[optind++];
         if (npos != 2 || optind < argc)
                 return usage_error("image", "image export: NAME FILE are required");
-        return bl_image_export(cli->ctx, pos[0], pos[1], tag, oci) < 0 ? fail(cli, -1) : 0;
+        return bl_image_export(cli->ctx, pos[0], pos[1], tag, format) < 0 ? fail(cli, -1) : 0;
 }
 
 int cmd_image(struct cli *cli, int argc, char **argv)

@@ -29,7 +29,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
                         return usage_error("check", "check: unexpected \"%s\"", argv[i]);
         }
         bl_record_list *actions;
-        if (bl_check(cli->ctx, flags, &actions) < 0)
+        if (bl_check_run(cli->ctx, flags, &actions) < 0)
                 return fail(cli, -1);
         if (json)
                 print_record_list_json(actions);

@@ -15,8 +15,8 @@ int main(void)
 
         if (bl_ctx_new(&ctx, NULL) < 0)
                 return 1;
-        bl_image_config_new(&img);
-        bl_container_config_new(&cfg);
+        bl_image_config_new(ctx, &img);
+        bl_container_config_new(ctx, &cfg);
         bl_container_config_set_image(cfg, "hello-image");
         bl_container_config_set_argv(cfg, argv);
 

@@ -67,6 +67,9 @@ struct cg_stats {
 int cgroup_stats(bl_ctx *ctx, const struct cg_host *h, const char *name, struct cg_stats *ret);
 /* Number of OOM kills the kernel counted in the cgroup. */
 int cgroup_oom_kills(const struct cg_host *h, const char *name, uint64_t *ret);
+/* freezer.c: freezes or thaws every process, waiting until done; whether frozen. */
+int cgroup_freeze(bl_ctx *ctx, const struct cg_host *h, const char *name, bool freeze);
+int cgroup_frozen(const struct cg_host *h, const char *name, bool *ret);
 
 /* Default device allowlist, runc's: mknod of any, rw of the nodes baleine
  * creates and of ptys. */

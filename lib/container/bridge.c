@@ -27,7 +27,7 @@ static int attached(bl_ctx *ctx, const char *bridge, size_t *ret)
         return 0;
 }
 
-static int bridge_add_call(bl_ctx *ctx, const char *name, const char *cidr)
+static int bridge_create_call(bl_ctx *ctx, const char *name, const char *cidr)
 {
         int r = bridge_name_check(ctx, name);
         if (r < 0)
@@ -87,10 +87,10 @@ static int bridge_add_call(bl_ctx *ctx, const char *name, const char *cidr)
         return 0;
 }
 
-BL_EXPORT int bl_bridge_add(bl_ctx *ctx, const char *name, const char *cidr)
+BL_EXPORT int bl_bridge_create(bl_ctx *ctx, const char *name, const char *cidr)
 {
         ctx_begin_call(ctx);
-        return ctx_end_call(ctx, bridge_add_call(ctx, name, cidr), "bridge \"%s\"", name ? name : "");
+        return ctx_end_call(ctx, bridge_create_call(ctx, name, cidr), "bridge \"%s\"", name ? name : "");
 }
 
 static int bridge_remove_call(bl_ctx *ctx, const char *name, int force)

@@ -340,7 +340,7 @@ static void append_log(bl_ctx *ctx, const bl_record_list *out)
         fclose(f);
 }
 
-static int check_call(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
+static int check_run_call(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
 {
         bool dry = flags & BL_CHECK_DRY_RUN;
         _cleanup_unlock_ int lock = -1;
@@ -364,8 +364,8 @@ static int check_call(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
         return 0;
 }
 
-BL_EXPORT int bl_check(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
+BL_EXPORT int bl_check_run(bl_ctx *ctx, unsigned flags, bl_record_list **ret)
 {
         ctx_begin_call(ctx);
-        return ctx_end_call(ctx, check_call(ctx, flags, ret), "state root \"%s\": check", ctx->root);
+        return ctx_end_call(ctx, check_run_call(ctx, flags, ret), "state root \"%s\": check", ctx->root);
 }

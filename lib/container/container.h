@@ -23,6 +23,7 @@ struct disk_request {
 };
 
 struct bl_container_config {
+        bl_ctx *ctx;            /* where setters report (may be NULL) */
         char *image;
         char **argv;
         char **entrypoint;
@@ -50,6 +51,7 @@ struct bl_container_config {
 };
 
 struct bl_exec_config {
+        bl_ctx *ctx;            /* where setters report (may be NULL) */
         char **argv;
         char **env;
         char *workdir;
@@ -157,6 +159,18 @@ bool network_uses(const struct container_model *m, const char *bridge);
  * computed ones (uptime, addresses, limits).  The only place a container
  * becomes a bl_record. */
 int container_record(const struct container_model *m, bl_record **ret);
+
+/* list.c: a container's model, a dead run marked exited first (under the
+ * lock; in memory only on a read-only root): what inspect and info show. */
+int container_load_truth(bl_ctx *ctx, const char *name, struct container_model *m);
+
+/* pause.c: whether the kernel holds the running container frozen (the
+ * freezer is the only record of a pause: never the manifest); state
+ * "paused" in the public record of a model that is; thaws it (for stop
+ * and kill). */
+bool container_paused(bl_ctx *ctx, const struct container_model *m);
+int container_show_paused(bl_ctx *ctx, const struct container_model *m, bl_record *rec);
+int container_thaw(bl_ctx *ctx, const struct container_model *m);
 
 /* "exit 3" / "signal 9" of the exit-status file into a Docker-style code. */
 int exit_status_read(const char *path, int *ret_code, int *ret_signal);

@@ -125,7 +125,7 @@ static int container_list_call(bl_ctx *ctx, int all, bl_record_list **ret)
                         continue;
                 if ((r = container_record(m, &rec)) < 0)
                         return r;
-                if ((r = record_list_push(out, rec)) < 0) {
+                if ((r = container_show_paused(ctx, m, rec)) < 0 || (r = record_list_push(out, rec)) < 0) {
                         bl_record_free(rec);
                         return r;
                 }
@@ -140,26 +140,36 @@ BL_EXPORT int bl_container_list(bl_ctx *ctx, int all, bl_record_list **ret)
         return ctx_end_call(ctx, container_list_call(ctx, all, ret), "state root \"%s\": containers", ctx->root);
 }
 
-static int container_inspect_call(bl_ctx *ctx, const char *name, bl_record **ret)
+int container_load_truth(bl_ctx *ctx, const char *name, struct container_model *m)
 {
-        _cleanup_model_ struct container_model m = { 0 };
-        int r = container_load(ctx, name, &m);
+        int r = container_load(ctx, name, m);
         if (r < 0)
                 return r;
-        if (says_running_but_dead(&m)) {
+        if (says_running_but_dead(m)) {
                 _cleanup_unlock_ int lock = -1;
                 if ((r = store_lock(ctx, &lock)) < 0) {
                         if (!read_only_root(ctx, r))
                                 return r;
-                        truth_in_memory(&m);
+                        truth_in_memory(m);
                 } else {
-                        container_model_done(&m);
-                        if ((r = container_load(ctx, name, &m)) < 0)
+                        container_model_done(m);
+                        if ((r = container_load(ctx, name, m)) < 0)
                                 return r;
-                        refresh(ctx, &m);
+                        refresh(ctx, m);
                 }
         }
-        return container_record(&m, ret);
+        return 0;
+}
+
+static int container_inspect_call(bl_ctx *ctx, const char *name, bl_record **ret)
+{
+        _cleanup_model_ struct container_model m = { 0 };
+        _cleanup_record_ bl_record *rec = NULL;
+        int r = container_load_truth(ctx, name, &m);
+        if (r < 0 || (r = container_record(&m, &rec)) < 0 || (r = container_show_paused(ctx, &m, rec)) < 0)
+                return r;
+        *ret = steal_ptr(&rec);
+        return 0;
 }
 
 BL_EXPORT int bl_container_inspect(bl_ctx *ctx, const char *name, bl_record **ret)

@@ -32,6 +32,9 @@ BL_EXPORT int bl_container_exec(bl_ctx *ctx, const char *name, const bl_exec_con
                 return ctx_fail(ctx, EINVAL, "container \"%s\": exec needs a command", name);
         if (container_liveness(&m) != LIVE_RUNNING || proc_open_verified((pid_t) m.run.pid, m.run.starttime, &pidfd) < 0)
                 return ctx_fail(ctx, EINVAL, "container \"%s\": is not running", name);
+        /* its processes are frozen: the joining one would freeze too */
+        if (container_paused(ctx, &m))
+                return ctx_fail(ctx, EBUSY, "container \"%s\": is paused; unpause it before exec", name);
         if (!(env = m.env ? strv_copy(m.env) : calloc(1, sizeof(char *))))
                 return -ENOMEM;
         for (char **p = cfg->env; p && *p; p++)

@@ -55,6 +55,7 @@ static int stop_with_lock(bl_ctx *ctx, const char *name, int *lock, int timeout,
                 if (r < 0)
                         return r;
         }
+        container_thaw(ctx, m); /* a frozen program acts on no signal */
         store_unlock(lock);
         int r = terminate(ctx, name, pidfd, timeout < 0 ? STOP_TIMEOUT_DEFAULT : timeout);
         waitpid((pid_t) seen.pid, NULL, WNOHANG | __WALL);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "image.h"
 
-BL_EXPORT int bl_image_config_new(bl_image_config **ret)
+BL_EXPORT int bl_image_config_new(bl_ctx *ctx, bl_image_config **ret)
 {
+        if (ctx)
+                ctx_begin_call(ctx);
         bl_image_config *c = calloc(1, sizeof(*c));
         if (!c)
-                return -ENOMEM;
+                return ctx_fail(ctx, ENOMEM, "image config: out of memory");
+        c->ctx = ctx;
         *ret = c;
         return 0;
 }
@@ -35,7 +38,7 @@ BL_EXPORT int bl_image_config_set_source(bl_image_config *c, bl_image_source sou
         if ((unsigned) source > BL_IMAGE_SOURCE_EMPTY)   /* the last one */
                 return -EINVAL;
         if ((source == BL_IMAGE_SOURCE_DIR || source == BL_IMAGE_SOURCE_TAR || source == BL_IMAGE_SOURCE_DEBOOTSTRAP) && (!arg || !*arg))
-                return -EINVAL;
+                return ctx_fail(c->ctx, EINVAL, "image source: needs a path or a suite");
         char *a = arg ? strdup(arg) : NULL;
         if (arg && !a)
                 return -ENOMEM;
@@ -47,13 +50,15 @@ BL_EXPORT int bl_image_config_set_source(bl_image_config *c, bl_image_source sou
 
 BL_EXPORT int bl_image_config_add_program(bl_image_config *c, const char *path)
 {
-        return path ? strv_push(&c->programs, path) : -EINVAL;
+        if (!path || !*path)
+                return ctx_fail(c->ctx, EINVAL, "program: an empty path");
+        return strv_push(&c->programs, path);
 }
 
 BL_EXPORT int bl_image_config_add_copy(bl_image_config *c, const char *host, const char *image_path)
 {
-        if (!host)
-                return -EINVAL;
+        if (!host || !*host)
+                return ctx_fail(c->ctx, EINVAL, "copy: an empty host path");
         _cleanup_free_ char *pair = strdup_printf("%s\n%s", host, image_path ? image_path : host);
         return pair ? strv_push(&c->copies, pair) : -ENOMEM;
 }

@@ -224,9 +224,12 @@ static int partial_open(bl_ctx *ctx, const char *image, const char *file, char *
         return steal_fd(&fd);
 }
 
-BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, int oci)
+BL_EXPORT int bl_image_export(bl_ctx *ctx, const char *name, const char *file, const char *tag, bl_export_format format)
 {
         ctx_begin_call(ctx);
+        if (format != BL_EXPORT_DOCKER_ARCHIVE && format != BL_EXPORT_OCI_ARCHIVE)
+                return ctx_fail(ctx, EINVAL, "image \"%s\": export format %d: neither docker-archive nor oci-archive", name, (int) format);
+        bool oci = format == BL_EXPORT_OCI_ARCHIVE;
         _cleanup_image_model_ struct image_model img = { 0 };
         int r = image_load(ctx, name, &img);
         if (r < 0 || (r = lazylibs_check(ctx, "image export")) < 0)

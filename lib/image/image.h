@@ -6,6 +6,7 @@
 #include "store/model.h" /* argv_to_json, argv_from_json */
 
 struct bl_image_config {
+        bl_ctx *ctx;            /* where setters report (may be NULL) */
         uint64_t size;
         bl_image_source source;
         char *source_arg;

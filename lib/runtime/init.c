@@ -15,7 +15,7 @@
 
 #include "runtime.h"
 
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGWINCH };
+static const int forwarded[] = { INIT_FORWARDED_SIGNALS };
 
 /* A PID 1 receives a signal from outside its namespace only if it has a
  * handler; the handler never runs (the signals are blocked, read by signalfd). */

@@ -203,6 +203,8 @@ int init_memfd(bl_ctx *ctx, int *ret_fd);
  * and those of keep (-1s ignored): what a process entering a container
  * must not carry in. */
 void close_fds_except(const int *keep, size_t n);
+/* The signals the init forwards to the program (bl_container_kill refuses the others). */
+#define INIT_FORWARDED_SIGNALS SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGWINCH, SIGALRM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGPWR, SIGURG, SIGABRT
 /* proc.c */
 /* proc_starttime(): core/owner.h */
 /* A pidfd for pid, only if its start time is still `starttime`. */

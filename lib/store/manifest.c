@@ -248,7 +248,7 @@ int manifest_list(bl_ctx *ctx, const char *kind, bl_record_list **ret)
                 return -ENOMEM;
         DIR *d = opendir(dir);
         if (!d) {
-                if (errno == ENOENT) {
+                if (errno == ENOENT && path_exists(ctx->root)) { /* a root nothing was made in yet; a missing root is an error */
                         *ret = steal_ptr(&list);
                         return 0;
                 }

@@ -138,7 +138,7 @@ fi
 expect 0 "list" -- bl container list
 has out "^d1 .*running" "running container listed"
 expect 0 "list --all --json" -- bl container list --all --json
-has out '"exit_code": "42"' "exit status in the listing"
+has out '"exit_code": 42,' "exit status in the listing, a number"
 expect 0 "logs" -- bl container logs d1
 has out "hi from /tmp" "env and workdir applied, output logged"
 expect 3 "exec returns the command's status" -- bl container exec d1 -- /bin/sh -c 'hostname; exit 3'
@@ -160,6 +160,42 @@ has out "^d1 " "stats row"
 expect 0 "update memory" -- bl container update d1 --memory 48M
 expect 0 "inspect after update" -- bl container inspect d1
 has out "^memory: 50331648" "update recorded"
+# --json typed: numbers as numbers, arrays as arrays, nested limits and networks
+expect 0 "inspect --json, typed" -- bl container inspect --json d1
+has out '"pid": [0-9][0-9]*,' "pid is a number"
+has out '"memory": 50331648' "memory limit is a number"
+has out '"limits": {' "limits are a nested object"
+has out '"networks": \[' "networks are an array"
+has out '"cmd": \[' "the command is an array"
+has out '"created": [0-9][0-9]*,' "creation time is a number"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d["limits"]["memory"], int) and d["state"] == "running" and d["exit_code"] is None' "$T/out" 2>"$T/err"; then
+        ok "inspect --json parses with the types a program expects"
+else
+        ko "inspect --json types: $(cat "$T/err")"
+fi
+expect 0 "image list --json, typed" -- bl image list --json
+has out '"size": [0-9][0-9]*,' "image size is a number"
+# kill, wait, pause, unpause
+expect 0 "pause" -- bl container pause d1
+expect 0 "list shows paused" -- bl container list
+has out "^d1 .*paused" "a paused container is listed as paused"
+expect 1 "pause twice" -- bl container pause d1
+has err 'already paused' "pause twice says why"
+expect 0 "unpause" -- bl container unpause d1
+expect 1 "unpause a running container" -- bl container unpause d1
+expect 2 "kill with an unknown signal" -- bl container kill -s FLY d1
+expect 1 "kill with a signal the init does not forward" -- bl container kill -s STOP d1
+expect 0 "kill -s TERM" -- bl container kill -s TERM d1
+expect 143 "wait returns the exit code" -- bl container wait d1
+has out "^143$" "wait prints the exit code"
+expect 1 "kill a stopped container" -- bl container kill d1
+has err 'is not running' "kill of a stopped container says why"
+expect 143 "wait on an exited container answers at once" -- bl container wait d1
+bl container start d1 >/dev/null 2>&1
+expect 125 "wait with a timeout" -- bl container wait -t 1 d1
+has err 'still running after 1000 ms' "wait timeout message"
+expect 0 "pause before stop" -- bl container pause d1
+expect 0 "stop a paused container" -- bl container stop -t 2 d1
 expect 0 "remove --force" -- bl container remove --force d1
 # an OOM kill, told from the cgroup's counters (memory.events on v2), in list and inspect
 expect 137 "a container past its memory limit is killed" -- bl container create -i base -c oom --memory 16M --attach \
@@ -193,6 +229,8 @@ expect 2 "bridge create without address" -- bl bridge create -b bltbx
 expect 1 "container on unknown bridge" -- bl container create -i base -c n1 -b nosuch -p true
 has err 'no such bridge "nosuch"' "unknown bridge message"
 expect 0 "bridge list" -- bl bridge list
+expect 0 "bridge list --json" -- bl bridge list --json
+if grep -q '"containers": "' "$T/out"; then ko "bridge containers count is a string"; else ok "bridge list --json: no count as text"; fi
 
 # --- validation before anything is made
 snap valid
@@ -200,6 +238,10 @@ expect 2 "hostname with a space" -- bl container create -i base -c v1 --hostname
 expect 2 "user with two colons" -- bl container create -i base -c v1 -u bad:user:x -p true
 expect 2 "repeated cpus" -- bl container create -i base -c v1 --cpus 0,0,0 -p true
 expect 1 "cpu quota above the host's CPUs" -- bl container create -i base -c v1 --cpu-quota 1000 -p true
+expect 2 "memory below the floor" -- bl container create -i base -c v1 --memory 1k -p true
+has err 'below the 6M' "memory floor message from the library"
+expect 2 "unknown capability" -- bl container create -i base -c v1 --cap-add FLY -p true
+has err 'capability "FLY"' "capability message from the library"
 state_is valid "bad options leave the state as it was"
 # a manifest without an image (written by hand, or by an older version)
 printf 'name: noimage\nstate: exited\npid: 0\n' >"$R/manifeste/containers/noimage.manifest"
@@ -266,6 +308,14 @@ if command -v haproxy >/dev/null && command -v unshare >/dev/null; then
 else
         echo "skip - web farm: haproxy or unshare missing"
 fi
+
+# --- the README's complete program (examples/capture.c, built by meson)
+BALEINE_ROOT=$T/capture-root "$BUILD/examples/capture" >"$T/out" 2>"$T/err"
+if [ $? = 3 ]; then ok "capture example returns the container's exit code"; else ko "capture example: $(cat "$T/err")"; fi
+has out "^captured from capture$" "capture example captures stdout"
+has out "^to stderr$" "capture example captures stderr"
+has out "^state exited, exit code 3, memory limit 33554432 bytes$" "capture example reads the typed info"
+if [ -n "$(find "$T/capture-root/containers" "$T/capture-root/images" "$T/capture-root/manifeste" -mindepth 1 -type f 2>&1)" ]; then ko "capture example leaves files"; else ok "capture example removes what it made"; fi
 
 # --- an outside program: pkg-config alone, after meson install
 if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then

@@ -27,7 +27,7 @@ static void make_root_and_image(void)
         ck_assert_ptr_nonnull(mkdtemp(root));
         ck_assert_int_eq(bl_ctx_new(&ctx, root), 0);
         bl_image_config *cfg;
-        ck_assert_int_eq(bl_image_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_image_config_new(ctx, &cfg), 0);
         if (path_exists(probe_path()))
                 bl_image_config_add_copy(cfg, probe_path(), "/bin/blt-probe");
         int r = bl_image_create(ctx, "base", cfg);
@@ -191,7 +191,7 @@ void assert_no_leaks(void)
 bl_container_config *shell_config(const char *script)
 {
         bl_container_config *cfg;
-        ck_assert_int_eq(bl_container_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_container_config_new(ctx, &cfg), 0);
         bl_container_config_set_image(cfg, "base");
         char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
         bl_container_config_set_argv(cfg, argv);
@@ -266,7 +266,7 @@ int exec_capture(const char *name, char *const argv[], char **out)
         ck_assert_int_ge(fd, 0);
         unlink(path);
         bl_exec_config *cfg;
-        bl_exec_config_new(&cfg);
+        bl_exec_config_new(ctx, &cfg);
         bl_exec_config_set_argv(cfg, argv);
         /* the output into our file: our own stdout stays as it is */
         bl_exec_config_set_stdio(cfg, 0, fd, 2);

@@ -18,6 +18,7 @@ Suite *suite_races(void);
 Suite *suite_chaos(void);
 Suite *suite_redteam(void);
 Suite *suite_embedding(void);
+Suite *suite_api(void);
 
 int main(int argc, char **argv)
 {
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
                 { "chaos", suite_chaos },
                 { "redteam", suite_redteam },
                 { "embedding", suite_embedding },
+                { "api", suite_api },
         };
         SRunner *sr = NULL;
         for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {

@@ -95,7 +95,7 @@ static void settle(int r, const char *image)
 static int import_file(const char *name, const char *path, uint64_t size)
 {
         bl_image_config *cfg;
-        bl_image_config_new(&cfg);
+        bl_image_config_new(ctx, &cfg);
         if (size)
                 bl_image_config_set_size(cfg, size);
         int r = bl_image_import(ctx, name, path, cfg);
@@ -107,7 +107,7 @@ static int import_file(const char *name, const char *path, uint64_t size)
 static int create_from_tar(const char *name, const char *layer, uint64_t size, const char *const copies[][2], size_t ncopies)
 {
         bl_image_config *cfg;
-        bl_image_config_new(&cfg);
+        bl_image_config_new(ctx, &cfg);
         bl_image_config_set_source(cfg, BL_IMAGE_SOURCE_TAR, layer);
         if (size)
                 bl_image_config_set_size(cfg, size);
@@ -399,7 +399,7 @@ END_TEST
 static void start_bridged(const char *name, bool userns, const char *victim)
 {
         bl_container_config *cfg;
-        bl_container_config_new(&cfg);
+        bl_container_config_new(ctx, &cfg);
         bl_container_config_set_image(cfg, "evil");
         ck_assert_int_eq(bl_container_config_add_network(cfg, "bltabr0", NULL), 0);
         if (userns)
@@ -435,7 +435,7 @@ START_TEST(test_hosts_symlink_at_start)
                 { 'l', "etc/hosts", victim, 0, NULL },
         };
         ck_assert_msg(import_layer(e, ARRAY_SIZE(e)) == 0, "%s", bl_ctx_errmsg(ctx));
-        ck_assert_msg(bl_bridge_add(ctx, "bltabr0", "10.81.0.1/24") == 0, "%s", bl_ctx_errmsg(ctx));
+        ck_assert_msg(bl_bridge_create(ctx, "bltabr0", "10.81.0.1/24") == 0, "%s", bl_ctx_errmsg(ctx));
         start_bridged("blthosts", false, victim);
         start_bridged("blthostsu", true, victim);
         free(victim);

@@ -225,7 +225,7 @@ static int assert_invariants(bool healed, int round)
 
 START_TEST(test_chaos)
 {
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltxbr", "10.98.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltxbr", "10.98.0.1/24"), 0);
         const char *s = getenv("BLT_CHAOS_SECONDS");
         double budget = s ? atof(s) : 120;
         unsigned seed = (unsigned) time(NULL) ^ (unsigned) getpid();
@@ -264,7 +264,7 @@ START_TEST(test_chaos)
                                 succeeded++;
                 assert_invariants(false, round);
                 bl_record_list *acts;
-                ck_assert_int_eq(bl_check(ctx, 0, &acts), 0);
+                ck_assert_int_eq(bl_check_run(ctx, 0, &acts), 0);
                 bl_record_list_free(acts);
                 int running = assert_invariants(true, round);
                 if (running > max_running)

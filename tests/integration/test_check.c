@@ -12,7 +12,7 @@
 static size_t check_actions(const char *action, const char *container)
 {
         bl_record_list *list;
-        int r = bl_check(ctx, 0, &list);
+        int r = bl_check_run(ctx, 0, &list);
         ck_assert_msg(r == 0, "check: %s", bl_ctx_errmsg(ctx));
         size_t n = 0;
         for (size_t i = 0; i < bl_record_list_count(list); i++) {
@@ -31,7 +31,7 @@ static void assert_consistent(void)
 {
         /* a second check finds nothing to do */
         bl_record_list *acts;
-        ck_assert_int_eq(bl_check(ctx, 0, &acts), 0);
+        ck_assert_int_eq(bl_check_run(ctx, 0, &acts), 0);
         if (bl_record_list_count(acts))
                 ck_abort_msg("second check acted: %s %s: %s", bl_record_get(bl_record_list_get(acts, 0), "container"),
                              bl_record_get(bl_record_list_get(acts, 0), "action"), bl_record_get(bl_record_list_get(acts, 0), "detail"));
@@ -191,7 +191,7 @@ END_TEST
 
 START_TEST(test_fault_injection)
 {
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltfbr", "10.91.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltfbr", "10.91.0.1/24"), 0);
         static const struct { const char *fault; const char *args[12]; } steps[] = {
                 { "image-create-reserved", { "image", "create", "-i", "fimg" } },
                 { "image-create-staged", { "image", "create", "-i", "fimg" } },
@@ -242,7 +242,7 @@ END_TEST
 
 START_TEST(test_concurrency)
 {
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltcbr", "10.92.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltcbr", "10.92.0.1/24"), 0);
         enum { P = 16 };
         pid_t pids[P];
         for (int i = 0; i < P; i++) {

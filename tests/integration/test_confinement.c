@@ -201,7 +201,7 @@ static char *resolve_in(const char *from, const char *name)
 
 START_TEST(test_hostname_cannot_shadow)
 {
-        int r = bl_bridge_add(ctx, "bltbr9", "10.91.0.1/24");
+        int r = bl_bridge_create(ctx, "bltbr9", "10.91.0.1/24");
         ck_assert_msg(r == 0, "bridge: %s", bl_ctx_errmsg(ctx));
         /* the thief sorts first in the hosts file: first match would win */
         start_on_bridge("bltvictim", "bltalias", "10.91.0.2");

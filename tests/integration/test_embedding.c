@@ -124,7 +124,7 @@ static int exec_sh(const char *name, const char *script, char **out)
 {
         int fd = capture_file();
         bl_exec_config *cfg;
-        ck_assert_int_eq(bl_exec_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_exec_config_new(ctx, &cfg), 0);
         char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) script, NULL };
         bl_exec_config_set_argv(cfg, argv);
         ck_assert_int_eq(bl_exec_config_set_stdio(cfg, -1, fd, fd), 0);
@@ -214,7 +214,7 @@ START_TEST(test_exec_failure_leaves_ret)
         struct host_state before;
         host_state(&before);
         bl_exec_config *cfg;
-        ck_assert_int_eq(bl_exec_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_exec_config_new(ctx, &cfg), 0);
         char *argv[] = { (char *) "/no/such/program", NULL };
         bl_exec_config_set_argv(cfg, argv);
         bl_exec_config_set_stdio(cfg, -1, -1, -1);
@@ -253,7 +253,7 @@ START_TEST(test_bad_stdio)
         free(st);
         ck_assert_int_eq(bl_exec_config_set_stdio(NULL, 0, 1, 2), -EINVAL);
         bl_exec_config *cfg;
-        ck_assert_int_eq(bl_exec_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_exec_config_new(ctx, &cfg), 0);
         ck_assert_int_eq(bl_exec_config_set_stdio(cfg, -2, 1, 2), -EINVAL);
         bl_exec_config_free(cfg);
         close(fds[0]);

@@ -100,7 +100,7 @@ static char *log_of(const char *name)
 static void start_argv(const char *name, const char *image, char *const argv[])
 {
         bl_container_config *cfg;
-        ck_assert_int_eq(bl_container_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_container_config_new(ctx, &cfg), 0);
         bl_container_config_set_image(cfg, image);
         bl_container_config_set_argv(cfg, (char **) argv);
         ck_assert_msg(bl_container_create(ctx, name, cfg) == 0, "create %s: %s", name, bl_ctx_errmsg(ctx));
@@ -156,7 +156,7 @@ START_TEST(test_exec_entering_process_ptrace)
         uint64_t before[3], after[3];
         hash_all(before);
         bl_container_config *cfg;
-        ck_assert_int_eq(bl_container_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_container_config_new(ctx, &cfg), 0);
         char *watch[] = { (char *) "/bin/blt-probe", (char *) "ptrace-watch", (char *) "90", (char *) "/bin/busybox", NULL };
         bl_container_config_set_image(cfg, "base");
         bl_container_config_set_argv(cfg, watch);
@@ -215,7 +215,7 @@ static void make_selfexe_image(void)
         fclose(sf);
         ck_assert_int_eq(chmod(script, 0755), 0);
         bl_image_config *ic;
-        ck_assert_int_eq(bl_image_config_new(&ic), 0);
+        ck_assert_int_eq(bl_image_config_new(ctx, &ic), 0);
         ck_assert_int_eq(bl_image_config_add_copy(ic, probe_path(), "/bin/blt-probe"), 0);
         ck_assert_int_eq(bl_image_config_add_copy(ic, env_path("BLT_EVIL"), "/lib/blt-evil.so"), 0);
         ck_assert_int_eq(bl_image_config_add_copy(ic, script, "/bin/selfexe"), 0);

@@ -142,7 +142,7 @@ static char *make_docker_archive(const char *file, bool tamper, bool two_images)
 static int import(const char *name, const char *path, const char *tag)
 {
         bl_image_config *cfg;
-        bl_image_config_new(&cfg);
+        bl_image_config_new(ctx, &cfg);
         bl_image_config_set_tag(cfg, tag);
         int r = bl_image_import(ctx, name, path, cfg);
         bl_image_config_free(cfg);
@@ -162,7 +162,7 @@ static void assert_no_image(const char *name)
 static char *run_in(const char *image, const char *name, const char *script)
 {
         bl_container_config *cfg;
-        bl_container_config_new(&cfg);
+        bl_container_config_new(ctx, &cfg);
         bl_container_config_set_image(cfg, image);
         if (script) {
                 char *ep[] = { (char *) "/bin/sh", NULL };
@@ -333,7 +333,7 @@ START_TEST(test_round_trip)
         static const char *const formats[] = { "docker", "oci" };
         for (int f = 0; f < 2; f++) {
                 char *out = strdup_printf("%s/export-%s.tar", root, formats[f]);
-                ck_assert_msg(bl_image_export(ctx, "orig", out, "blt/rt:9", f) == 0, "%s", bl_ctx_errmsg(ctx));
+                ck_assert_msg(bl_image_export(ctx, "orig", out, "blt/rt:9", f ? BL_EXPORT_OCI_ARCHIVE : BL_EXPORT_DOCKER_ARCHIVE) == 0, "%s", bl_ctx_errmsg(ctx));
                 char name[32];
                 snprintf(name, sizeof(name), "back-%s", formats[f]);
                 ck_assert_msg(import(name, out, NULL) == 0, "%s", bl_ctx_errmsg(ctx));

@@ -56,7 +56,7 @@ END_TEST
 START_TEST(test_program_missing)
 {
         bl_container_config *cfg;
-        bl_container_config_new(&cfg);
+        bl_container_config_new(ctx, &cfg);
         bl_container_config_set_image(cfg, "base");
         char *argv[] = { (char *) "/no/such/program", NULL };
         bl_container_config_set_argv(cfg, argv);
@@ -201,7 +201,7 @@ START_TEST(test_same_name_other_root)
         bl_ctx *c;
         ck_assert_int_eq(bl_ctx_new(&c, other), 0);
         bl_image_config *ic;
-        bl_image_config_new(&ic);
+        bl_image_config_new(ctx, &ic);
         ck_assert_int_eq(bl_image_create(c, "base", ic), 0);
         bl_container_config *cfg = shell_config("true");
         ck_assert_int_eq(bl_container_create(c, "bltsame", cfg), 0);
@@ -256,7 +256,7 @@ START_TEST(test_disk_full)
         mkdir_p(src, 0755);
         ck_assert_int_eq(system(fill), 0);
         bl_image_config *ic;
-        bl_image_config_new(&ic);
+        bl_image_config_new(ctx, &ic);
         bl_image_config_set_source(ic, BL_IMAGE_SOURCE_DIR, src);
         bl_image_config_set_size(ic, 20u << 20);
         ck_assert_msg(bl_image_create(c, "big", ic) == 0, "%s", bl_ctx_errmsg(c));

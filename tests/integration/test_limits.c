@@ -51,7 +51,7 @@ START_TEST(test_memory_update)
         ck_assert_int_eq(alloc_in("bltswap", 48000000), 137);
         /* raised while running, the same allocation fits */
         bl_container_config *up;
-        bl_container_config_new(&up);
+        bl_container_config_new(ctx, &up);
         bl_container_config_set_memory(up, 128u << 20);
         ck_assert_int_eq(bl_container_update(ctx, "bltswap", up), 0);
         ck_assert_int_eq(alloc_in("bltswap", 48000000), 0);
@@ -93,7 +93,7 @@ START_TEST(test_cpus)
          * cpuset controller is enabled for it then) */
         start_shell("bltcpus2", "sleep 100", NULL);
         bl_container_config *up;
-        bl_container_config_new(&up);
+        bl_container_config_new(ctx, &up);
         bl_container_config_set_cpus(up, "0");
         ck_assert_msg(bl_container_update(ctx, "bltcpus2", up) == 0, "update: %s", bl_ctx_errmsg(ctx));
         char *argv[] = { (char *) "grep", (char *) "Cpus_allowed_list", (char *) "/proc/self/status", NULL };
@@ -236,13 +236,11 @@ END_TEST
 
 START_TEST(test_bad_limits)
 {
+        /* refused at the setters, before any create */
         bl_container_config *cfg = shell_config("true");
-        bl_container_config_set_memory(cfg, 4096);
-        ck_assert_int_eq(bl_container_create(ctx, "bltbad", cfg), -EINVAL);
-        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "container \"bltbad\": memory limit"));
-        bl_container_config_set_memory(cfg, 0);
-        bl_container_config_set_cpus(cfg, "100");
-        ck_assert_int_eq(bl_container_create(ctx, "bltbad", cfg), -EINVAL);
+        ck_assert_int_eq(bl_container_config_set_memory(cfg, 4096), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "memory limit 4096 bytes"));
+        ck_assert_int_eq(bl_container_config_set_cpus(cfg, "100"), -ERANGE);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "CPU 100 does not exist"));
         ck_assert_int_eq(bl_container_config_add_device_rule(cfg, 1, "q 1:1 r"), -EINVAL);
         ck_assert_int_eq(bl_container_config_set_disk_write_bps(cfg, "relative", 1), -EINVAL);

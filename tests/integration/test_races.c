@@ -88,7 +88,7 @@ END_TEST
 static size_t count_actions(const char *action, const char *object)
 {
         bl_record_list *list;
-        int r = bl_check(ctx, 0, &list);
+        int r = bl_check_run(ctx, 0, &list);
         ck_assert_msg(r == 0, "check: %s", bl_ctx_errmsg(ctx));
         size_t n = 0;
         for (size_t i = 0; i < bl_record_list_count(list); i++) {
@@ -146,7 +146,7 @@ END_TEST
  * restores the manifest from the copy. */
 START_TEST(test_corrupt_manifest_keeps_address)
 {
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltrbr", "10.93.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltrbr", "10.93.0.1/24"), 0);
         bl_container_config *cfg = shell_config("");
         ck_assert_int_eq(bl_container_config_add_network(cfg, "bltrbr", NULL), 0);
         start_shell("bltca", "exec sleep 1000", cfg);
@@ -190,11 +190,11 @@ START_TEST(test_two_roots_same_name)
         bl_ctx *c2;
         ck_assert_int_eq(bl_ctx_new(&c2, root2), 0);
         bl_image_config *icfg;
-        ck_assert_int_eq(bl_image_config_new(&icfg), 0);
+        ck_assert_int_eq(bl_image_config_new(ctx, &icfg), 0);
         ck_assert_int_eq(bl_image_create(c2, "base", icfg), 0);
         bl_image_config_free(icfg);
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltr1", "10.94.0.1/24"), 0);
-        ck_assert_int_eq(bl_bridge_add(c2, "bltr2", "10.95.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltr1", "10.94.0.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(c2, "bltr2", "10.95.0.1/24"), 0);
         bl_container_config *cfg1 = shell_config("exec sleep 1000"), *cfg2 = shell_config("exec sleep 1000");
         ck_assert_int_eq(bl_container_config_add_network(cfg1, "bltr1", NULL), 0);
         ck_assert_int_eq(bl_container_config_add_network(cfg2, "bltr2", NULL), 0);
@@ -210,7 +210,7 @@ START_TEST(test_two_roots_same_name)
         /* root 1's container stops; its check cleans up only its own */
         ck_assert_int_eq(bl_container_stop(ctx, "bltdup", 1), 0);
         bl_record_list *acts;
-        ck_assert_int_eq(bl_check(ctx, 0, &acts), 0);
+        ck_assert_int_eq(bl_check_run(ctx, 0, &acts), 0);
         bl_record_list_free(acts);
         bl_record *rec;
         ck_assert_int_eq(bl_container_inspect(c2, "bltdup", &rec), 0);
@@ -249,7 +249,7 @@ START_TEST(test_space_refused)
         bl_ctx *c2;
         ck_assert_int_eq(bl_ctx_new(&c2, small), 0);
         bl_image_config *icfg;
-        ck_assert_int_eq(bl_image_config_new(&icfg), 0);
+        ck_assert_int_eq(bl_image_config_new(ctx, &icfg), 0);
         ck_assert_int_eq(bl_image_config_set_size(icfg, 80u << 20), 0);
         int r = bl_image_create(c2, "base", icfg);
         ck_assert_msg(r == 0, "image: %s", bl_ctx_errmsg(c2));
@@ -355,7 +355,7 @@ START_TEST(test_full_root_marks_exited)
         bl_ctx *c2;
         ck_assert_int_eq(bl_ctx_new(&c2, small), 0);
         bl_image_config *icfg;
-        ck_assert_int_eq(bl_image_config_new(&icfg), 0);
+        ck_assert_int_eq(bl_image_config_new(ctx, &icfg), 0);
         ck_assert_int_eq(bl_image_config_set_size(icfg, 16u << 20), 0);
         ck_assert_int_eq(bl_image_create(c2, "base", icfg), 0);
         bl_image_config_free(icfg);
@@ -370,7 +370,7 @@ START_TEST(test_full_root_marks_exited)
         char *dd = strdup_printf("dd if=/dev/zero of=%s/filler bs=64k status=none 2>/dev/null", small);
         ck_assert_int_ne(system(dd), 0); /* ends at ENOSPC */
         bl_record_list *acts;
-        ck_assert_int_eq(bl_check(c2, 0, &acts), 0);
+        ck_assert_int_eq(bl_check_run(c2, 0, &acts), 0);
         bl_record_list_free(acts);
         bl_record *m;
         ck_assert_int_eq(manifest_load(c2, KIND_CONTAINERS, "bltfull", &m), 0);
@@ -411,7 +411,7 @@ END_TEST
  * and attaches the container's veth to it; the container answers again. */
 START_TEST(test_bridge_deleted_by_hand)
 {
-        ck_assert_int_eq(bl_bridge_add(ctx, "bltfb3", "10.96.3.1/24"), 0);
+        ck_assert_int_eq(bl_bridge_create(ctx, "bltfb3", "10.96.3.1/24"), 0);
         bl_container_config *cfg = shell_config("");
         ck_assert_int_eq(bl_container_config_add_network(cfg, "bltfb3", NULL), 0);
         start_shell("bltbh", "exec sleep 1000", cfg);
@@ -597,7 +597,7 @@ START_TEST(test_check_partial_records)
                 free(text);
         }
         bl_record_list *list;
-        ck_assert_int_eq(bl_check(ctx, 0, &list), 0);
+        ck_assert_int_eq(bl_check_run(ctx, 0, &list), 0);
         bl_record_list_free(list);
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 ck_assert_msg(path_exists(paths[i]) != cases[i].removed, "%s: %s", cases[i].file,
@@ -625,7 +625,7 @@ START_TEST(test_check_removes_dead_export)
         pid_t exporter = cli_paused("image-export-writing", args);
         ck_assert_msg(path_exists(partial), "no %s while the export writes", partial);
         bl_record_list *list;
-        ck_assert_int_eq(bl_check(ctx, 0, &list), 0);
+        ck_assert_int_eq(bl_check_run(ctx, 0, &list), 0);
         bl_record_list_free(list);
         ck_assert_msg(path_exists(partial), "check removed the partial file of a live export");
         char *tmp = strdup_printf("%s/tmp", root), *cmd = strdup_printf("ls %s | grep -q '^export-base\\.'", tmp);

@@ -43,7 +43,7 @@ START_TEST(test_deep_tree_cleaned)
         write_deep_layer(layer, 2100);
         docker_archive_write(arch, layer, NULL, 0);
         bl_image_config *cfg;
-        bl_image_config_new(&cfg);
+        bl_image_config_new(ctx, &cfg);
         int r = bl_image_import(ctx, "deep", arch, cfg);
         bl_image_config_free(cfg);
         fprintf(stderr, "deep import: %d %.120s\n", r, r < 0 ? bl_ctx_errmsg(ctx) : "accepted");
@@ -112,7 +112,7 @@ START_TEST(test_tree_mke2fs_cannot_copy)
         ck_assert_msg(strlen(file) < 2048 && strlen(dir) + strlen(file) > 2100, "the setup lost its point");
         docker_archive_write(arch, layer, NULL, 0);
         bl_image_config *cfg;
-        bl_image_config_new(&cfg);
+        bl_image_config_new(ctx, &cfg);
         int r = bl_image_import(ctx, "long", arch, cfg);
         bl_image_config_free(cfg);
         const char *msg = bl_ctx_errmsg(ctx);

@@ -16,7 +16,7 @@ static void require_probe(void)
 static char *probe(const char *name, const char *what, bool privileged)
 {
         bl_container_config *cfg;
-        ck_assert_int_eq(bl_container_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_container_config_new(ctx, &cfg), 0);
         bl_container_config_set_image(cfg, "base");
         char *argv[] = { (char *) "/bin/blt-probe", (char *) what, NULL };
         bl_container_config_set_argv(cfg, argv);
@@ -105,7 +105,7 @@ START_TEST(test_setuid_does_not_regain)
         char *suid = strdup_printf("%s/probe-suid", root), *cmd = strdup_printf("cp %s %s && chmod 4755 %s", probe_path(), suid, suid);
         ck_assert_int_eq(system(cmd), 0);
         bl_image_config *ic;
-        bl_image_config_new(&ic);
+        bl_image_config_new(ctx, &ic);
         bl_image_config_add_copy(ic, suid, "/bin/probe-suid");
         ck_assert_msg(bl_image_create(ctx, "suid", ic) == 0, "%s", bl_ctx_errmsg(ctx));
         bl_image_config_free(ic);
@@ -174,7 +174,7 @@ START_TEST(test_userns)
                 static const char *const attempts[] = { "mount", "module", "keyctl", "sysrq", "blockdev", "userns" };
                 for (size_t i = 0; i < ARRAY_SIZE(attempts); i++) {
                         bl_container_config *c;
-                        bl_container_config_new(&c);
+                        bl_container_config_new(ctx, &c);
                         bl_container_config_set_image(c, "base");
                         bl_container_config_set_userns(c, 1, 300000, 65536);
                         char *argv[] = { (char *) "/bin/blt-probe", (char *) attempts[i], NULL };

@@ -29,7 +29,7 @@ static void teardown(void)
 static int create(const char *name, bl_image_source src, const char *arg, uint64_t size)
 {
         bl_image_config *cfg;
-        ck_assert_int_eq(bl_image_config_new(&cfg), 0);
+        ck_assert_int_eq(bl_image_config_new(ctx, &cfg), 0);
         ck_assert_int_eq(bl_image_config_set_source(cfg, src, arg), 0);
         bl_image_config_set_size(cfg, size);
         int r = bl_image_create(ctx, name, cfg);
@@ -186,7 +186,7 @@ START_TEST(test_bad_input)
         ck_assert_int_eq(create("ok", BL_IMAGE_SOURCE_BUSYBOX, NULL, 1024), -EINVAL);
         ck_assert_ptr_nonnull(strstr(bl_ctx_errmsg(ctx), "4M"));
         bl_image_config *cfg;
-        bl_image_config_new(&cfg);
+        bl_image_config_new(ctx, &cfg);
         ck_assert_int_eq(bl_image_config_set_source(cfg, BL_IMAGE_SOURCE_DIR, NULL), -EINVAL);
         /* past the last source, and a negative one */
         ck_assert_int_eq(bl_image_config_set_source(cfg, (bl_image_source) (BL_IMAGE_SOURCE_EMPTY + 1), NULL), -EINVAL);
