@@ -129,7 +129,7 @@ for ((round = 0; round < ROUNDS; round++)); do
         for t in $TOOLS; do echo "$t b"; echo "$t g"; done | shuf >"$W/order"
         while read -r t col; do
                 k=$((k + 1))
-                [ "$col" = g ] && sleep "$GAP"
+                if [ "$col" = g ]; then sleep "$GAP"; fi
                 t0=$(us)
                 if "run_$t" </dev/null >/dev/null 2>"$W/last.err"; then
                         t1=$(us)
@@ -159,11 +159,11 @@ for t in $TOOLS; do
                 echo "start $t g ${MED[$t.g]} $P90_g $N_g" >>"$BENCH_RESULTS"
         fi
 done
-[ -n "$MISSING" ] && echo "missing:$MISSING"
-[ "$FAILS" -gt 0 ] && echo "failed runs (left out of the figures): $FAILS"
+if [ -n "$MISSING" ]; then echo "missing:$MISSING"; fi
+if [ "$FAILS" -gt 0 ]; then echo "failed runs (left out of the figures): $FAILS"; fi
 echo "ratios, baleine / peer (lower is better for baleine; goals from issue 18):"
 ratio_line() { # A B LABEL GOAL
-        [ -n "${MED[$1.b]:-}" ] && [ -n "${MED[$2.b]:-}" ] || return 0
+        if [ -z "${MED[$1.b]:-}" ] || [ -z "${MED[$2.b]:-}" ]; then return 0; fi
         printf '  %-34s %6s %6s   %s\n' "$3" "$(ratio "${MED[$1.b]}" "${MED[$2.b]}")" "$(ratio "${MED[$1.g]}" "${MED[$2.g]}")" "${4:-}"
 }
 printf '  %-34s %6s %6s\n' "" b2b gap
@@ -177,3 +177,4 @@ ratio_line baleine_veth lxc_veth "baleine+veth / lxc-execute+veth" "goal <= 0.8"
 ratio_line baleine_veth floor "baleine+veth / floor"
 ratio_line lxc floor "lxc-execute / floor"
 ratio_line crun floor "crun / floor"
+exit 0
