@@ -67,17 +67,17 @@ for n in $LEVELS; do
         done
         if [ -n "$stopped" ]; then echo "$stopped"; break; fi
         sleep 2 # let the fresh containers' writeback settle
-        for t in baleine lxc list check; do : >"$W/$t"; done
+        for t in baleine lxc list check; do : >"$W/t.$t"; done
         for ((r = 0; r < RUNS; r++)); do
                 tools="baleine list check"
                 if [ $HAVE_LXC = 1 ]; then tools="$tools lxc"; fi
                 for t in $(printf '%s\n' $tools | shuf); do
                         k=$((k + 1))
                         sleep 0.06
-                        time_into "$W/$t" "run_$t" || true
+                        time_into "$W/t.$t" "run_$t" || true
                 done
         done
-        mb=$(median <"$W/baleine"); ml=$(median <"$W/lxc"); mls=$(median <"$W/list"); mc=$(median <"$W/check")
+        mb=$(median <"$W/t.baleine"); ml=$(median <"$W/t.lxc"); mls=$(median <"$W/t.list"); mc=$(median <"$W/t.check")
         printf '%6s %10s %10s %8s %8s %8s\n' "$n" "$mb" "$ml" "$(ratio "$mb" "$ml")" "$mls" "$mc"
         if [ -n "${BENCH_RESULTS:-}" ]; then
                 printf 'scale %s baleine %s\nscale %s lxc %s\nscale %s list %s\nscale %s check %s\n' \
