@@ -15,13 +15,18 @@
  * Not included (a runtime needs them, the floor does not): an init process,
  * /proc, /dev, pivot_root, capabilities, seccomp, any state on disk.
  *
- * usage: floor IMAGE_FILE WORK_DIR NAME
+ * usage: floor [--overlap] IMAGE_FILE WORK_DIR NAME
  *   WORK_DIR must exist; NAME (the benchmark's prefix) names the copy, the
- *   mount point and the cgroups, all removed before it exits. */
+ *   mount point and the cgroups, all removed before it exits.
+ *   --overlap measures a proposed reordering: clone and cgroup attach first,
+ *   the attach (whose first write after an idle moment waits for an RCU
+ *   grace period on v1) in a thread while the copy and the loop device are
+ *   made; the child learns its device when released. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
 #include <linux/sched.h>
@@ -225,10 +230,11 @@ static int loop_attach(const char *file, char *dev, size_t devlen)
         return -1;
 }
 
-static _Noreturn void child(int go, const char *dev, const char *mnt)
+/* released with the loop device's path */
+static _Noreturn void child(int go, const char *mnt)
 {
-        char c;
-        if (read(go, &c, 1) != 1)
+        char dev[32] = "";
+        if (read(go, dev, sizeof(dev) - 1) <= 0)
                 _exit(120);
         if (unshare(CLONE_NEWCGROUP) < 0)
                 _exit(121);
@@ -245,10 +251,21 @@ static _Noreturn void child(int go, const char *dev, const char *mnt)
         _exit(127);
 }
 
+static void *attach_thread(void *pid)
+{
+        cgroups_attach((pid_t) (intptr_t) pid);
+        return NULL;
+}
+
 int main(int argc, char **argv)
 {
+        bool overlap = argc > 1 && strcmp(argv[1], "--overlap") == 0;
+        if (overlap) {
+                argv++;
+                argc--;
+        }
         if (argc != 4) {
-                fprintf(stderr, "usage: floor IMAGE_FILE WORK_DIR NAME\n");
+                fprintf(stderr, "usage: floor [--overlap] IMAGE_FILE WORK_DIR NAME\n");
                 return 2;
         }
         char dev[32];
@@ -261,8 +278,11 @@ int main(int argc, char **argv)
                 die("mount point");
         }
 
-        copy_image(argv[1], copy);
-        int lfd = loop_attach(copy, dev, sizeof(dev));
+        int lfd = -1;
+        if (!overlap) {
+                copy_image(argv[1], copy);
+                lfd = loop_attach(copy, dev, sizeof(dev));
+        }
         cgroups_make(argv[3]);
 
         int go[2];
@@ -277,19 +297,29 @@ int main(int argc, char **argv)
                 die("clone3");
         if (pid == 0) {
                 close(go[1]);
-                child(go[0], dev, mnt);
+                child(go[0], mnt);
         }
         close(go[0]);
-        cgroups_attach((pid_t) pid);
-        if (write(go[1], "g", 1) != 1)
+        if (overlap) {
+                pthread_t t;
+                if ((errno = pthread_create(&t, NULL, attach_thread, (void *) (intptr_t) pid)) != 0)
+                        die("pthread_create");
+                copy_image(argv[1], copy);
+                lfd = loop_attach(copy, dev, sizeof(dev));
+                pthread_join(t, NULL);
+        } else {
+                cgroups_attach((pid_t) pid);
+        }
+        if (write(go[1], dev, strlen(dev)) != (ssize_t) strlen(dev))
                 die("pipe write");
         close(go[1]);
-        /* the child's mount holds the device now; autoclear frees it when
-         * the mount namespace dies */
-        close(lfd);
         int status = 0;
         while (waitpid((pid_t) pid, &status, 0) < 0 && errno == EINTR)
                 ;
+        /* held until now: with --overlap the child has no copy of it, and
+         * the last close of an autoclear device detaches it; the mount died
+         * with the namespace, so this frees the device */
+        close(lfd);
         cgroups_remove();
         if (unlink(copy) < 0)
                 die(copy);

@@ -102,7 +102,7 @@ make_busybox_rootfs() {
 # The floor program, built by cc (not by meson: it is no part of the product).
 build_floor() {
         if [ ! -x build/bench-floor ] || [ bench/floor.c -nt build/bench-floor ]; then
-                cc -O2 -Wall -Wextra -std=gnu11 -o build/bench-floor bench/floor.c
+                cc -O2 -Wall -Wextra -std=gnu11 -pthread -o build/bench-floor bench/floor.c
         fi
         FLOOR=$PWD/build/bench-floor
 }

@@ -99,11 +99,13 @@ run_podman() {
 }
 run_nspawn() { systemd-nspawn -q -D "$W/rootfs" --register=no --keep-unit --private-network -M "$P-nsp-$k" /bin/true; }
 run_floor() { "$FLOOR" "$IMG" "$W/fl" "$P-floor-$k"; }
+# the floor with the cgroup attach overlapped with copy and loop device (a proposal)
+run_floor_overlap() { "$FLOOR" --overlap "$IMG" "$W/fl" "$P-floor-$k"; }
 
 # microseconds from bash's clock: no fork in the measurement
 us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
 
-ALL="baleine baleine_veth lxc lxc_veth crun runc podman nspawn floor"
+ALL="baleine baleine_veth lxc lxc_veth crun runc podman nspawn floor floor_overlap"
 declare -A NEED=([lxc]=lxc-execute [lxc_veth]=lxc-execute [crun]=crun [runc]=runc [podman]=podman [nspawn]=systemd-nspawn)
 TOOLS=""
 MISSING=""
@@ -177,4 +179,5 @@ ratio_line baleine_veth lxc_veth "baleine+veth / lxc-execute+veth" "goal <= 0.8"
 ratio_line baleine_veth floor "baleine+veth / floor"
 ratio_line lxc floor "lxc-execute / floor"
 ratio_line crun floor "crun / floor"
+ratio_line floor_overlap floor "floor, attach overlapped / floor"
 exit 0
