@@ -36,7 +36,7 @@ bench_on() {
                 "$where" "$a" "$s" "$f" "$(ratio "$a" "$s")" "$(ratio "$a" "$f")"
 }
 
-bench_on "host $(stat -f -c %T "$W")" "$W/host-root"
+bench_on "host $(findmnt -no FSTYPE -T "$W")" "$W/host-root"
 truncate -s 3G "$W/xfs.img"
 mkfs.xfs -q -m reflink=1 "$W/xfs.img"
 mkdir -p "$W/xfs"
