@@ -6,14 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 RUNS=${1:-7}
 peers xfsprogs
-W=$(mktemp -d /tmp/blbench-copy.XXXXXX)
 # whatever step fails, the temporary folder goes, the XFS mount first
-cleanup() {
-        mountpoint -q "$W/xfs" 2>/dev/null && umount "$W/xfs"
-        rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmp copy
+on_exit 'mountpoint -q "$W/xfs" && umount "$W/xfs"'
 
 make_image() {
         root=$1
@@ -30,8 +25,8 @@ bench_on() {
         : >"$W/bl"; : >"$W/sparse"; : >"$W/full"
         i=0
         while [ $i -lt "$RUNS" ]; do
-                time_ms "$B" --root "$root" container create -i big -c "c$i" --no-start >>"$W/bl"
-                "$B" --root "$root" container remove "c$i"
+                time_ms "$B" --root "$root" container create -i big -c "$P-c$i" --no-start >>"$W/bl"
+                "$B" --root "$root" container remove "$P-c$i"
                 time_ms cp --sparse=always "$img" "$root/sparse.img" >>"$W/sparse"; rm -f "$root/sparse.img"
                 time_ms cp --sparse=never --reflink=never "$img" "$root/full.img" >>"$W/full"; rm -f "$root/full.img"
                 i=$((i + 1))
@@ -41,7 +36,7 @@ bench_on() {
                 "$where" "$a" "$s" "$f" "$(ratio "$a" "$s")" "$(ratio "$a" "$f")"
 }
 
-bench_on "host $(stat -f -c %T "$W")" "$W/host-root"
+bench_on "host $(findmnt -no FSTYPE -T "$W")" "$W/host-root"
 truncate -s 3G "$W/xfs.img"
 mkfs.xfs -q -m reflink=1 "$W/xfs.img"
 mkdir -p "$W/xfs"

@@ -4,8 +4,7 @@
 # the first time, then steady state).
 # usage: sudo bench/list.sh
 . "$(dirname "$0")/lib.sh"
-W=$(mktemp -d /tmp/blbench-list.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+bench_tmp list
 for n in 100 1000; do
         R=$W/r$n
         mkdir -p "$R/manifeste/containers"

@@ -6,14 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 SECS=${1:-10}
 peers wrk
-W=$(mktemp -d /tmp/blbench-farm.XXXXXX)
+bench_tmp farm
 R=$W/root
-cleanup() {
-        for c in farm-web1 farm-web2 farm-web3 farm-proxy; do "$B" --root "$R" container remove --force "$c" >/dev/null 2>&1 || true; done
-        "$B" --root "$R" bridge remove farm0 >/dev/null 2>&1 || true
-        rm -rf "$W"
-}
-trap cleanup EXIT
+# the demo's names (farm-*, farm0) in this benchmark's own state root
+on_exit 'for c in farm-web1 farm-web2 farm-web3 farm-proxy; do "$B" --root "$R" container remove --force "$c"; done; "$B" --root "$R" bridge remove --force farm0'
 examples/webfarm/webfarm.sh --baleine "$B" --root "$R" -n 3 --requests 1 --keep >/dev/null
 proxy=$("$B" --root "$R" container inspect farm-proxy | sed -n 's/^address: //p')
 web=$("$B" --root "$R" container inspect farm-web1 | sed -n 's/^address: //p')
