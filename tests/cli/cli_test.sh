@@ -332,6 +332,16 @@ if meson install -C "$BUILD" --destdir "$T/dest" >/dev/null 2>&1; then
                 else
                         ko "hello: $(cat "$T/out")"
                 fi
+                # without that hint and outside the build tree: an error naming
+                # the installed path, never an init found beside the program
+                cp "$init" "$T/baleine-init" # beside the program: must not be taken
+                if [ -e /usr/local/libexec/baleine-init ]; then
+                        echo "skip - missing init: an installed baleine-init exists on this host"
+                elif env -u BALEINE_INIT BALEINE_ROOT=$T/hello-root2 LD_LIBRARY_PATH=$libdir "$T/hello" >"$T/out" 2>&1; then
+                        ko "an outside program without an installed init ran a container: $(cat "$T/out")"
+                else
+                        has out "baleine-init not found at /usr/local/libexec/baleine-init" "a missing init is an error naming where it belongs"
+                fi
         else
                 ko "outside program build: $(cat "$T/err")"
         fi
