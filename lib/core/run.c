@@ -70,8 +70,11 @@ static void kill_descendants(pid_t group)
  * (PDEATHSIG, even by SIGKILL) it kills the program and all its
  * descendants then exits: a killed CLI leaves no mke2fs, cp or
  * debootstrap, nor debootstrap's dpkg, tar or wget, writing into the
- * state root.  Only async-signal-safe calls: the caller may have threads. */
-_Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, int err_fd)
+ * state root.  The program's wait status also goes to status_fd: a caller
+ * that ignores SIGCHLD has its children reaped by the kernel, so waitpid
+ * could not tell it.  Only async-signal-safe calls: the caller may have
+ * threads. */
+_Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, int err_fd, int status_fd)
 {
         /* it waits for SIGCHLD and SIGTERM (its death signal); a terminal's
          * SIGINT, SIGHUP or SIGQUIT reach it through the caller's group:
@@ -131,6 +134,7 @@ _Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, in
                         }
         }
         kill_descendants(prog);
+        (void) !write(status_fd, &status, sizeof(status));
         if (WIFEXITED(status))
                 _exit(WEXITSTATUS(status));
         /* the program's own death, for the caller's message; no core of ours */
@@ -146,25 +150,32 @@ _Noreturn static void supervise(pid_t caller, char *const argv[], int out_fd, in
 
 int run_argv(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char **ret_stdout)
 {
-        int errp[2], outp[2] = { -1, -1 };
-        if (pipe2(errp, O_CLOEXEC) < 0)
+        int errp[2], outp[2] = { -1, -1 }, statp[2];
+        if (pipe2(statp, O_CLOEXEC) < 0)
                 return ctx_fail(ctx, errno, "%s: pipe: %m", what);
+        _cleanup_close_ int status_in = statp[0];
+        if (pipe2(errp, O_CLOEXEC) < 0) {
+                close(statp[1]);
+                return ctx_fail(ctx, errno, "%s: pipe: %m", what);
+        }
         if (ret_stdout && pipe2(outp, O_CLOEXEC) < 0) {
                 close(errp[0]);
                 close(errp[1]);
+                close(statp[1]);
                 return ctx_fail(ctx, errno, "%s: pipe: %m", what);
         }
         pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
-                close(errp[0]); close(errp[1]);
+                close(errp[0]); close(errp[1]); close(statp[1]);
                 if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
                 return ctx_fail(ctx, e, "%s: fork: %s", what, strerror(e));
         }
         if (pid == 0)
-                supervise(parent, argv, ret_stdout ? outp[1] : out_fd, errp[1]);
+                supervise(parent, argv, ret_stdout ? outp[1] : out_fd, errp[1], statp[1]);
         close(errp[1]);
+        close(statp[1]);
         if (outp[1] >= 0)
                 close(outp[1]);
 
@@ -207,10 +218,21 @@ int run_argv(bl_ctx *ctx, const char *what, char *const argv[], int out_fd, char
                 if (pfd[i].fd >= 0)
                         close(pfd[i].fd);
 
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return ctx_fail(ctx, errno, "%s: waitpid: %m", what);
+        /* the status from the supervisor itself; then reaped, unless the
+         * kernel did it already (the caller ignores SIGCHLD) */
+        int status = 0, wstatus;
+        ssize_t got;
+        while ((got = read(status_in, &status, sizeof(status))) < 0 && errno == EINTR)
+                ;
+        pid_t w;
+        while ((w = waitpid(pid, &wstatus, 0)) < 0 && errno == EINTR)
+                ;
+        if (got != (ssize_t) sizeof(status)) {
+                /* it died before saying (killed): its own status tells */
+                if (w < 0)
+                        return ctx_fail(ctx, EIO, "%s: %s: its supervisor ended without a status", what, argv[0]);
+                status = wstatus;
+        }
         if (now_usec() - t0 >= 500000)
                 ctx_progress(ctx, argv[0], 1, 1);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {

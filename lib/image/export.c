@@ -45,24 +45,27 @@ static int image_to_layer(bl_ctx *ctx, const char *img, const char *mnt, const c
                 close(loop_fd);
                 if (layer_write(ctx, mnt, out) < 0)
                         goto fail;
-                _exit(0);
+                /* success, said on the pipe: a caller that ignores SIGCHLD
+                 * has this child reaped by the kernel, waitpid cannot tell */
+                error_clear(&ctx->error);
         fail:
                 (void) !write(p[1], &ctx->error, sizeof(ctx->error));
-                _exit(1);
+                _exit(ctx_has_error(ctx) ? 1 : 0);
         }
         close(p[1]);
         struct error child_err;
-        ssize_t n = read(p[0], &child_err, sizeof(child_err));
+        ssize_t n;
+        while ((n = read(p[0], &child_err, sizeof(child_err))) < 0 && errno == EINTR)
+                ;
         close(p[0]);
-        int st;
-        waitpid(pid, &st, 0);
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        if (n != (ssize_t) sizeof(child_err))
+                return ctx_fail(ctx, EIO, "%s: cannot read the image's files (its reader died)", what);
+        if (!error_is_set(&child_err))
                 return 0;
-        if (n == (ssize_t) sizeof(child_err) && error_is_set(&child_err)) {
-                child_err.msg[sizeof(child_err.msg) - 1] = 0;
-                return ctx_error_adopt(ctx, &child_err);
-        }
-        return ctx_fail(ctx, EIO, "%s", "cannot read the image's files");
+        child_err.msg[sizeof(child_err.msg) - 1] = 0;
+        return ctx_error_adopt(ctx, &child_err);
 }
 
 static json_object *json_array_of(char *const *v)

@@ -284,9 +284,9 @@ START_TEST(test_attach_stdin)
 }
 END_TEST
 
-/* Creating a container, too.  (Not yet an image: core/run.c's helper
- * programs, mke2fs and the like, are still forked and waited for with
- * waitpid, which an ignored SIGCHLD defeats.) */
+/* Creating a container, an image (mke2fs and its like run under a
+ * supervisor the library waits for) and an export (its layer writer),
+ * all with SIGCHLD ignored. */
 START_TEST(test_create_sigchld_ignored)
 {
         become_odd_host(SIG_IGN);
@@ -294,6 +294,17 @@ START_TEST(test_create_sigchld_ignored)
         host_state(&before);
         create("bltembn", "exit 0");
         ck_assert_int_eq(bl_container_remove(ctx, "bltembn", 0), 0);
+        bl_image_config *ic;
+        ck_assert_int_eq(bl_image_config_new(ctx, &ic), 0);
+        ck_assert_int_eq(bl_image_config_set_source(ic, BL_IMAGE_SOURCE_EMPTY, NULL), 0);
+        int r = bl_image_create(ctx, "bltembimg", ic);
+        bl_image_config_free(ic);
+        ck_assert_msg(r == 0, "image create with SIGCHLD ignored: %s", bl_ctx_errmsg(ctx));
+        _cleanup_free_ char *out = strdup_printf("%s/embed-export.tar", root);
+        r = bl_image_export(ctx, "bltembimg", out, NULL, BL_EXPORT_DOCKER_ARCHIVE);
+        ck_assert_msg(r == 0, "image export with SIGCHLD ignored: %s", bl_ctx_errmsg(ctx));
+        unlink(out);
+        ck_assert_int_eq(bl_image_remove(ctx, "bltembimg"), 0);
         assert_host_state(&before);
         leave_odd_host();
 }
