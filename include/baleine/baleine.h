@@ -68,7 +68,7 @@ void bl_ctx_set_log(bl_ctx *ctx, bl_log_fn fn, void *userdata);
 /* Sets the progress callback (NULL: none). */
 void bl_ctx_set_progress(bl_ctx *ctx, bl_progress_fn fn, void *userdata);
 
-/* The library's version, e.g. "0.1.0". */
+/* The library's version, e.g. "1.0.0". */
 const char *bl_version(void);
 
 /* ------------------------------------------------------------- validation */
