@@ -37,3 +37,6 @@ int read_docker(bl_ctx *ctx, struct source *s, const char *tag, const char *what
 int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what);
 /* The image config's keys an image record keeps (cmd, env, workdir...). */
 void config_keys(json_object *config, struct source *s, bl_record *out);
+/* Unpacks an archive's files and folders (never its links) into dir,
+ * within `size` (0: see extract_init): also used by image push. */
+int archive_unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size, const char *what);
