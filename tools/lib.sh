@@ -4,7 +4,7 @@
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libnl-3-dev libnl-route-3-dev libmount-dev
 libblkid-dev check busybox-static libarchive-dev libjson-c-dev libseccomp-dev libssl-dev e2fsprogs
 iproute2 haproxy procps util-linux wget debootstrap valgrind musl-tools
-clang g++ abigail-tools"
+clang g++ abigail-tools libcurl4-openssl-dev docker-registry skopeo openssl apache2-utils python3"
 
 need_root() {
         if [ "$(id -u)" != 0 ]; then

@@ -101,11 +101,10 @@ n=$(find "$R/blobs/sha256" -type f ! -name '*.partial' | wc -l)
 
 # --- pull a docker v2 schema 2 image (gzip layer)
 expect 0 "pull a docker schema 2 image" -- bl pull --tls-verify=false -i p2 $REG/fx/more:v2s2
-bl container create -i p2 c2 --cmd /bin/cat --cmd /hello.txt >/dev/null 2>&1 && bl container start c2 >/dev/null 2>&1
-sleep 1
-bl container logs c2 >"$T/logs" 2>&1 || cat "$R"/containers/c2/console.log >"$T/logs" 2>/dev/null
-has logs hello "a container of the pulled image runs"
-bl container rm -f c2 >/dev/null 2>&1
+bl container create -i p2 -c blt-reg-c2 -- /bin/cat /hello.txt >/dev/null 2>"$T/err" || ko "container create: $(cat "$T/err")"
+timeout 60 "$B" --root "$R" container start blt-reg-c2 --attach >"$T/logs" 2>&1
+has logs hello "a container of the pulled image runs (its layer's file is there)"
+bl container rm --force blt-reg-c2 >/dev/null 2>&1
 
 # --- second pull: shared layers come from the cache
 expect 0 "pull again under another name" -- env BALEINE_DEBUG=1 "$B" --root "$R" image pull --tls-verify=false -i p3 $REG/fx/more:v2s2
