@@ -76,7 +76,7 @@ int client_request(struct client *c, struct http_request *req, const char *path,
                 req->headers = orig;
                 if (r < 0)
                         return r;
-                if (res->status == 401 && !answered && !*res->error) {
+                if (res->status == 401 && !answered && !*res->error && !c->pinging) {
                         answered = true;
                         free(c->authorization);
                         c->authorization = NULL;
@@ -135,7 +135,11 @@ int client_open(bl_ctx *ctx, struct client *c, const char *reference, unsigned f
                 _cleanup_free_ char *ping = strdup_printf("%s://%s/v2/", tls ? "https" : "http", c->ref.registry);
                 struct http_request req = { .out_fd = -1, .max_body = 1 << 20 };
                 struct http_response res;
-                if ((r = client_request(c, &req, ping, &res)) < 0)
+                /* only where the registry is: a challenge is answered for a request that needs it */
+                c->pinging = true;
+                r = client_request(c, &req, ping, &res);
+                c->pinging = false;
+                if (r < 0)
                         return r;
                 bool ok = !*res.error && (res.status == 200 || res.status == 401);
                 if (!ok && (tls == 0 || !c->insecure)) {

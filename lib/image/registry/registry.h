@@ -78,6 +78,7 @@ struct client {
         char *authorization;    /* "Authorization: …", or NULL */
         char *scope;            /* "repository:R:pull" or ":pull,push" */
         bool insecure;
+        bool pinging;           /* GET /v2/: a 401 is an answer, not a challenge to meet */
         char *ca_file;
 };
 int client_open(bl_ctx *ctx, struct client *c, const char *reference, unsigned flags, const char *actions, const char *what);
