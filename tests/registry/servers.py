@@ -105,6 +105,7 @@ def bad(layout, portfile):
             r = self.headers.get("Range")
             if r and r.startswith("bytes=") and r.endswith("-"):
                 start = int(r[6:-1])
+                print("range %d of %s" % (start, self.path), file=sys.stderr, flush=True)
                 return self.send(206, data[start:], extra=[("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))])
             return self.send(200, data)
 
