@@ -118,6 +118,8 @@ expect 0 "pull again under another name" -- env BALEINE_DEBUG=1 "$B" --root "$R"
 has err "already cached" "a second pull downloads no cached layer"
 
 # --- wrong things
+expect 1 "pull to a name that exists" -- bl image pull --tls-verify=false -i p1 $REG/fx/base:oci
+has err "already exists" "the error says the image exists"
 expect 1 "unknown image" -- bl image pull --tls-verify=false -i nx $REG/fx/nothere:1
 has err "fx/nothere" "the error names the reference"
 expect 1 "https without --tls-verify=false on a plain registry" -- bl image pull -i nx $REG/fx/base:oci

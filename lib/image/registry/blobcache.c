@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,11 @@ int blobcache_fetch(struct client *c, const char *digest, uint64_t size, const c
         _cleanup_close_ int fd = open(partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return ctx_fail(ctx, errno, "%s: cannot write %s: %m", c->what, partial);
+        /* two pulls of one blob: the second waits, then finds it cached */
+        if (flock(fd, LOCK_EX) < 0)
+                return ctx_fail(ctx, errno, "%s: cannot lock %s: %m", c->what, partial);
+        if (path_exists(path))
+                return 0;
         EVP_MD_CTX *md = EVP_MD_CTX_new();
         if (!md)
                 return ctx_fail(ctx, ENOMEM, "%s: libcrypto cannot be used", c->what);

@@ -113,7 +113,7 @@ BL_EXPORT int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name
         snprintf(what, sizeof(what), "pull %.500s", reference ? reference : "");
         struct client c;
         _cleanup_free_ char *image_name = NULL, *layout = NULL, *body = NULL, *tagref = NULL;
-        _cleanup_free_ char *blobs = NULL, *mpath = NULL, *index = NULL, *ipath = NULL;
+        _cleanup_free_ char *blobs = NULL, *mpath = NULL, *index = NULL, *ipath = NULL, *existing = NULL;
         _cleanup_strv_ char **used = NULL;
         json_object *man = NULL;
         size_t len = 0;
@@ -126,6 +126,12 @@ BL_EXPORT int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name
         image_name = name ? strdup(name) : default_name(&c.ref);
         if (!image_name || (r = bl_name_check(ctx, "image", image_name)) < 0)
                 goto out;
+        existing = image_file(ctx, image_name);
+        if (existing && path_exists(existing)) {
+                /* said before any download */
+                r = ctx_fail(ctx, EEXIST, "%s: image \"%s\" already exists", what, image_name);
+                goto out;
+        }
         tagref = strdup_printf("%s/%s%s%s", reference_host_name(&c.ref), c.ref.repository, c.ref.digest ? "@" : ":",
                                c.ref.digest ? c.ref.digest : c.ref.tag);
         if (c.ref.expanded)
