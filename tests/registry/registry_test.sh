@@ -154,6 +154,8 @@ expect 0 "an index: its linux/amd64 image" -- bl pull --tls-verify=false -i b-in
 expect 0 "429 then 503: retried, then pulled" -- bl pull --tls-verify=false -i b-busy $BAD/busy/img:1
 expect 1 "a server that keeps failing (500)" -- bl pull --tls-verify=false -i b-down $BAD/down/img:1
 has err "HTTP 500" "the error says the server failed"
+expect 1 "a layer without a size" -- bl pull --tls-verify=false -i b-nosize $BAD/nosize/img:1
+has err "gives no size" "the error names the missing size"
 expect 0 "a redirect to a blob store" -- bl pull --tls-verify=false -i b-redir $BAD/redirect/img:1
 rm -rf "$R/blobs"
 expect 1 "a layer that does not match its digest" -- bl pull --tls-verify=false -i b-wrong $BAD/wrongdigest/img:1

@@ -10,6 +10,7 @@
 #     down/img         always 500
 #     redirect/img     blobs redirect (307) to /store/<hex> (a "blob store")
 #     index/img        an OCI index: arm64 first, then linux/amd64
+#     nosize/img       layer descriptors without a size (an unbounded download)
 #   servers.py token KEY CERT PORTFILE USER PASSWORD: a token server for
 #     the registry's token auth (JWT RS256 signed with openssl, x5c header)
 import base64, hashlib, json, os, subprocess, sys, time
@@ -83,6 +84,11 @@ def bad(layout, portfile):
             if mode == "busy" and n <= 2:
                 return self.send(429 if n == 1 else 503, b"busy", extra=[("Retry-After", "0")])
             if kind == "manifests":
+                if mode == "nosize" and ref == "1":
+                    m = json.loads(manifest)
+                    for l in m["layers"]:
+                        del l["size"]
+                    return self.send(200, json.dumps(m).encode(), "application/vnd.oci.image.manifest.v1+json")
                 if mode == "index" and ref == "1":
                     return self.send(200, idx, "application/vnd.oci.image.index.v1+json")
                 if ref in ("1", mdigest):

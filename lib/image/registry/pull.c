@@ -173,6 +173,16 @@ BL_EXPORT int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name
                 goto out;
         }
         size_t n = json_object_array_length(layers);
+        /* every download is bounded by the size its descriptor gives: a
+         * server cannot fill the disk with a blob that never ends */
+        for (size_t i = 0; i <= n; i++) {
+                json_object *d = i < n ? json_object_array_get_idx(layers, i) : config;
+                if (!jsize(d)) {
+                        r = ctx_fail(ctx, EBADMSG, "%s: the manifest gives no size for blob %.19s…", what,
+                                     jstr(d, "digest") ? jstr(d, "digest") : "(none)");
+                        goto out;
+                }
+        }
         if ((r = blobcache_fetch(&c, cdig, jsize(config), "config")) < 0)
                 goto out;
         strv_push(&used, cdig);
