@@ -48,4 +48,10 @@ int cmd_bridge(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_cron(struct cli *cli, int argc, char **argv);
 int cmd_help(int argc, char **argv);
+/* registry.c */
+int cmd_pull(struct cli *cli, int argc, char **argv);
+int cmd_push(struct cli *cli, int argc, char **argv);
+int cmd_image_prune(struct cli *cli, int argc, char **argv);
+int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_logout(struct cli *cli, int argc, char **argv);
 void help_noun(const char *noun);

@@ -16,7 +16,12 @@ static const struct {
           "baleine image export NAME FILE [--tag REPO:TAG] [--format docker|oci]\n"
           "baleine image list [--json]\n"
           "baleine image inspect NAME [--json]\n"
-          "baleine image remove NAME\n" },
+          "baleine image remove NAME\n"
+          "baleine image pull REFERENCE [-i NAME] [--tls-verify=false]   (also: baleine pull)\n"
+          "baleine image push NAME REFERENCE [--tls-verify=false]        (also: baleine push)\n"
+          "baleine image prune   (cached layers no pulled image names)\n"
+          "baleine login -u USER [-p PASSWORD|--password-stdin] [--tls-verify=false] REGISTRY\n"
+          "baleine logout REGISTRY\n" },
         { "container",
           "baleine container create -i IMAGE -c NAME [options] [-p PROGRAM [ARG...] | -- PROGRAM [ARG...]]\n"
           "      -e KEY=VAL  -w DIR  --hostname H  -u USER[:GROUP]  --entrypoint PROG\n"

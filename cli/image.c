@@ -260,6 +260,12 @@ int cmd_image(struct cli *cli, int argc, char **argv)
                 return image_import(cli, argc - 1, argv + 1);
         if (strcmp(verb, "export") == 0)
                 return image_export(cli, argc - 1, argv + 1);
+        if (strcmp(verb, "pull") == 0)
+                return cmd_pull(cli, argc - 1, argv + 1);
+        if (strcmp(verb, "push") == 0)
+                return cmd_push(cli, argc - 1, argv + 1);
+        if (strcmp(verb, "prune") == 0)
+                return cmd_image_prune(cli, argc - 1, argv + 1);
         if (strcmp(verb, "remove") == 0 || strcmp(verb, "rm") == 0) {
                 if ((r = one_name(argc - 1, argv + 1, "image", verb, &name, NULL)) >= 0)
                         return r;

@@ -140,6 +140,14 @@ int main(int argc, char **argv)
                 fn = cmd_check;
         else if (strcmp(noun, "cron") == 0)
                 fn = cmd_cron;
+        else if (strcmp(noun, "pull") == 0)
+                fn = cmd_pull;
+        else if (strcmp(noun, "push") == 0)
+                fn = cmd_push;
+        else if (strcmp(noun, "login") == 0)
+                fn = cmd_login;
+        else if (strcmp(noun, "logout") == 0)
+                fn = cmd_logout;
         if (!fn) {
                 bl_ctx_free(cli.ctx);
                 return usage_error(NULL, "unknown command \"%s\"", noun);

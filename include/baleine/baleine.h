@@ -440,6 +440,44 @@ enum {
  * cannot be repaired is an action, not an error. */
 int bl_check_run(bl_ctx *ctx, unsigned flags, bl_record_list **ret);
 
+/* ------------------------------------------------------------- registries */
+
+enum {
+        /* Registries reached over HTTP, or over HTTPS without checking the
+         * certificate (a local or test registry); default: HTTPS, verified
+         * against the system CAs and ROOT/certs.d/HOST:PORT/ca.crt,
+         * /etc/containers/certs.d/…, /etc/docker/certs.d/…. */
+        BL_REGISTRY_INSECURE = 1 << 0
+};
+
+/* Pulls `reference` ([REGISTRY/]REPOSITORY[:TAG][@sha256:…]; a name
+ * without a registry is docker.io/library/…, said in a warning) as image
+ * `name` (NULL: the repository's last component).  An index or manifest
+ * list gives its linux/amd64 image.  Every blob is checked against its
+ * digest while it downloads and kept in ROOT/blobs/sha256 (a second pull
+ * fetches only new layers; a broken download resumes).  Credentials come
+ * from the auth files (see bl_registry_login).  *ret_digest (may be NULL)
+ * gets the manifest's digest; free() it.  Errors: -EINVAL bad reference or
+ * name, -EEXIST the image exists, -ENOENT no such image or no
+ * linux/amd64 one, -EACCES refused credentials, -EBADMSG a blob or
+ * manifest that does not match its digest, -EIO a server that fails
+ * (after retrying 429 and 5xx answers and broken transfers). */
+int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name, unsigned flags, char **ret_digest);
+/* Pushes image `name` as `reference` (REGISTRY/REPOSITORY[:TAG]): one
+ * layer and its config (as bl_image_export makes them), blobs the
+ * registry has skipped, then the OCI manifest.  *ret_digest: the
+ * manifest's digest.  Errors as bl_image_pull. */
+int bl_image_push(bl_ctx *ctx, const char *name, const char *reference, unsigned flags, char **ret_digest);
+/* Checks user:password against `registry` (HOST[:PORT]), then stores them
+ * (mode 0600) in $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/
+ * auth.json, else ~/.docker/config.json.  -EACCES when refused. */
+int bl_registry_login(bl_ctx *ctx, const char *registry, const char *user, const char *password, unsigned flags);
+/* Removes the credentials of `registry` from that file; -ENOENT when none. */
+int bl_registry_logout(bl_ctx *ctx, const char *registry);
+/* Removes the cached blobs no pulled image still names (and partial
+ * downloads); *ret_freed (may be NULL): bytes freed. */
+int bl_image_prune_cache(bl_ctx *ctx, uint64_t *ret_freed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -279,7 +279,7 @@ int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what)
 /* Unpacks an archive (docker-archive or OCI archive) into dir: its files
  * and folders only (an archive's links are never made, nor followed),
  * beneath dir's descriptor, within the size limit. */
-static int unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size, const char *what)
+int archive_unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size, const char *what)
 {
         struct stat fst;
         uint64_t archive_size = stat(file, &fst) == 0 ? (uint64_t) fst.st_size : 0;
@@ -456,7 +456,7 @@ BL_EXPORT int bl_image_import(bl_ctx *ctx, const char *name, const char *path, c
         else {
                 s.dir = strdup_printf("%s/archive", work);
                 mkdir(s.dir, 0700);
-                if ((r = unpack(ctx, path, s.dir, size, what)) < 0)
+                if ((r = archive_unpack(ctx, path, s.dir, size, what)) < 0)
                         goto out;
         }
         oci = strdup_printf("%s/index.json", s.dir);

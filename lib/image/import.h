@@ -38,3 +38,6 @@ int read_oci(bl_ctx *ctx, struct source *s, const char *tag, const char *what);
 /* The image config's keys an image keeps (cmd, env, workdir...), into its
  * model: -ENOMEM only (a value of the wrong JSON type is left out). */
 int config_keys(json_object *config, struct source *s, struct image_model *out);
+/* Unpacks an archive's files and folders (never its links) into dir,
+ * within `size` (0: see extract_init): also used by image push. */
+int archive_unpack(bl_ctx *ctx, const char *file, const char *dir, uint64_t size, const char *what);
