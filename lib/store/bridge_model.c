@@ -93,44 +93,4 @@ void bridge_model_done(struct bridge_model *m)
         memset(m, 0, sizeof(*m));
 }
 
-static int decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])
-{
-        return bridge_model_decode(rec, m, ret_key);
-}
-
-static void done_any(void *m)
-{
-        bridge_model_done(m);
-}
-
-int bridge_model_load(bl_ctx *ctx, const char *name, struct bridge_model *m)
-{
-        return model_load(ctx, KIND_BRIDGES, name, decode_any, m);
-}
-
-int bridge_model_save(bl_ctx *ctx, const struct bridge_model *m)
-{
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = bridge_model_encode(m, &rec);
-        return r < 0 ? r : manifest_save(ctx, KIND_BRIDGES, m->name, rec);
-}
-
-void bridge_models_done(struct bridge_models *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                bridge_model_done(&l->items[i]);
-        free(l->items);
-        l->items = NULL;
-        l->n = 0;
-}
-
-int bridge_models_load(bl_ctx *ctx, struct bridge_models *ret)
-{
-        void *items;
-        size_t n;
-        int r = model_list(ctx, KIND_BRIDGES, decode_any, done_any, sizeof(struct bridge_model), &items, &n);
-        if (r < 0)
-                return r;
-        *ret = (struct bridge_models) { n, items };
-        return 0;
-}
+DEFINE_MODEL_IO(bridge, KIND_BRIDGES)

@@ -381,44 +381,4 @@ void container_model_done(struct container_model *m)
         memset(m, 0, sizeof(*m));
 }
 
-static int decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])
-{
-        return container_model_decode(rec, m, ret_key);
-}
-
-static void done_any(void *m)
-{
-        container_model_done(m);
-}
-
-int container_model_load(bl_ctx *ctx, const char *name, struct container_model *m)
-{
-        return model_load(ctx, KIND_CONTAINERS, name, decode_any, m);
-}
-
-int container_model_save(bl_ctx *ctx, const struct container_model *m)
-{
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = container_model_encode(m, &rec);
-        return r < 0 ? r : manifest_save(ctx, KIND_CONTAINERS, m->name, rec);
-}
-
-void container_models_done(struct container_models *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                container_model_done(&l->items[i]);
-        free(l->items);
-        l->items = NULL;
-        l->n = 0;
-}
-
-int container_models_load(bl_ctx *ctx, struct container_models *ret)
-{
-        void *items;
-        size_t n;
-        int r = model_list(ctx, KIND_CONTAINERS, decode_any, done_any, sizeof(struct container_model), &items, &n);
-        if (r < 0)
-                return r;
-        *ret = (struct container_models) { n, items };
-        return 0;
-}
+DEFINE_MODEL_IO(container, KIND_CONTAINERS)

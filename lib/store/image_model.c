@@ -82,44 +82,4 @@ void image_model_done(struct image_model *m)
         memset(m, 0, sizeof(*m));
 }
 
-static int decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])
-{
-        return image_model_decode(rec, m, ret_key);
-}
-
-static void done_any(void *m)
-{
-        image_model_done(m);
-}
-
-int image_model_load(bl_ctx *ctx, const char *name, struct image_model *m)
-{
-        return model_load(ctx, KIND_IMAGES, name, decode_any, m);
-}
-
-int image_model_save(bl_ctx *ctx, const struct image_model *m)
-{
-        _cleanup_record_ bl_record *rec = NULL;
-        int r = image_model_encode(m, &rec);
-        return r < 0 ? r : manifest_save(ctx, KIND_IMAGES, m->name, rec);
-}
-
-void image_models_done(struct image_models *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                image_model_done(&l->items[i]);
-        free(l->items);
-        l->items = NULL;
-        l->n = 0;
-}
-
-int image_models_load(bl_ctx *ctx, struct image_models *ret)
-{
-        void *items;
-        size_t n;
-        int r = model_list(ctx, KIND_IMAGES, decode_any, done_any, sizeof(struct image_model), &items, &n);
-        if (r < 0)
-                return r;
-        *ret = (struct image_models) { n, items };
-        return 0;
-}
+DEFINE_MODEL_IO(image, KIND_IMAGES)

@@ -31,6 +31,48 @@ int model_load(bl_ctx *ctx, const char *kind, const char *name, model_decode_fn 
 int model_list(bl_ctx *ctx, const char *kind, model_decode_fn decode, model_done_fn done, size_t size, void **ret_items,
                size_t *ret_n);
 
+/* The load, save and list functions of one typed model over the generic
+ * ones (model_io.c): the same code for containers, bridges and images. */
+#define DEFINE_MODEL_IO(type, kind)                                                                        \
+        static int type##_decode_any(const bl_record *rec, void *m, char ret_key[MODEL_KEY_MAX])             \
+        {                                                                                                  \
+                return type##_model_decode(rec, m, ret_key);                                               \
+        }                                                                                                  \
+        static void type##_done_any(void *m)                                                               \
+        {                                                                                                  \
+                type##_model_done(m);                                                                      \
+        }                                                                                                  \
+        int type##_model_load(bl_ctx *ctx, const char *name, struct type##_model *m)                       \
+        {                                                                                                  \
+                return model_load(ctx, kind, name, type##_decode_any, m);                                  \
+        }                                                                                                  \
+        int type##_model_save(bl_ctx *ctx, const struct type##_model *m)                                   \
+        {                                                                                                  \
+                _cleanup_record_ bl_record *rec = NULL;                                                    \
+                int r = type##_model_encode(m, &rec);                                                      \
+                return r < 0 ? r : manifest_save(ctx, kind, m->name, rec);                                 \
+        }                                                                                                  \
+        void type##_models_done(struct type##_models *l)                                                   \
+        {                                                                                                  \
+                for (size_t i = 0; i < l->n; i++)                                                          \
+                        type##_model_done(&l->items[i]);                                                   \
+                free(l->items);                                                                            \
+                l->items = NULL;                                                                           \
+                l->n = 0;                                                                                  \
+        }                                                                                                  \
+        int type##_models_load(bl_ctx *ctx, struct type##_models *ret)                                     \
+        {                                                                                                  \
+                void *items;                                                                               \
+                size_t n;                                                                                  \
+                int r = model_list(ctx, kind, type##_decode_any, type##_done_any, sizeof(struct type##_model), \
+                                   &items, &n);                                                            \
+                if (r < 0)                                                                                 \
+                        return r;                                                                          \
+                *ret = (struct type##_models) { n, items };                                                \
+                return 0;                                                                                  \
+        }
+
+
 /* ---- containers ---- */
 
 typedef enum cstate {
