@@ -151,6 +151,14 @@ PIDS="$PIDS $!"
 i=0; while [ ! -s "$T/bad.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 BAD=127.0.0.1:$(cat "$T/bad.port")
 expect 0 "an index: its linux/amd64 image" -- bl pull --tls-verify=false -i b-index $BAD/index/img:1
+expect 1 "--platform linux/arm64: the index's arm64 decoy" -- bl pull --tls-verify=false --platform linux/arm64 -i b-arm $BAD/index/img:1
+grep -q "^manifest sha256:0000000000000000000000000000000000000000000000000000000000000000 of /v2/index/" "$T/bad.log" \
+        && ok "--platform linux/arm64 asked for the decoy's digest" || ko "the decoy was not asked for: $(cat "$T/bad.log")"
+[ ! -e "$R/images/b-arm.img" ] && ok "no image from the missing decoy" || ko "an image was made for arm64"
+expect 1 "--platform of no entry in the index" -- bl pull --tls-verify=false --platform linux/s390x -i b-s390 $BAD/index/img:1
+has err "index/img:1: no linux/s390x image in the index (it offers linux/arm64, linux/amd64)" "the error names the reference and the platforms offered"
+expect 1 "a malformed --platform" -- bl pull --tls-verify=false --platform linux -i b-bad $BAD/index/img:1
+expect 0 "--platform linux/amd64 explicitly" -- bl pull --tls-verify=false --platform linux/amd64 -i b-amd $BAD/index/img:1
 expect 0 "429 then 503: retried, then pulled" -- bl pull --tls-verify=false -i b-busy $BAD/busy/img:1
 expect 1 "a server that keeps failing (500)" -- bl pull --tls-verify=false -i b-down $BAD/down/img:1
 has err "HTTP 500" "the error says the server failed"
