@@ -17,7 +17,7 @@ static const struct {
           "baleine image list [--json]\n"
           "baleine image inspect NAME [--json]\n"
           "baleine image remove NAME\n"
-          "baleine image pull REFERENCE [-i NAME] [--tls-verify=false]   (also: baleine pull)\n"
+          "baleine image pull REFERENCE [-i NAME] [--tls-verify=false] [--platform OS/ARCH[/VARIANT]]   (also: baleine pull)\n"
           "baleine image push NAME REFERENCE [--tls-verify=false]        (also: baleine push)\n"
           "baleine image prune   (cached layers no pulled image names)\n"
           "baleine login -u USER [-p PASSWORD|--password-stdin] [--tls-verify=false] REGISTRY\n"

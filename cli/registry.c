@@ -28,19 +28,21 @@ static const struct option registry_opts[] = {
         { "username", required_argument, NULL, 'u' },
         { "password", required_argument, NULL, 'p' },
         { "password-stdin", no_argument, NULL, 'P' },
+        { "platform", required_argument, NULL, 'X' },
         { "help", no_argument, NULL, 'h' },
         {},
 };
 
 int cmd_pull(struct cli *cli, int argc, char **argv)
 {
-        const char *name = NULL;
+        const char *name = NULL, *platform = NULL;
         unsigned flags = 0;
         int c;
         optind = 1;
         while ((c = getopt_long(argc, argv, "+i:h", registry_opts, NULL)) != -1) {
                 switch (c) {
                 case 'i': name = optarg; break;
+                case 'X': platform = optarg; break;
                 case 'T': if (tls_flag(optarg, &flags) < 0) return usage_error("image", "pull: --tls-verify=true|false"); break;
                 case 'k': flags |= BL_REGISTRY_INSECURE; break;
                 case 'h': help_noun("image"); return 0;
@@ -50,7 +52,7 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
         if (optind + 1 != argc)
                 return usage_error("image", "pull: one REFERENCE is required");
         char *digest = NULL;
-        if (bl_image_pull(cli->ctx, argv[optind], name, flags, &digest) < 0)
+        if (bl_image_pull_platform(cli->ctx, argv[optind], name, platform, flags, &digest) < 0)
                 return fail(cli, -1);
         printf("%s\n", digest);
         free(digest);

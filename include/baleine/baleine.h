@@ -463,6 +463,14 @@ enum {
  * manifest that does not match its digest, -EIO a server that fails
  * (after retrying 429 and 5xx answers and broken transfers). */
 int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name, unsigned flags, char **ret_digest);
+/* bl_image_pull, with the entry of an index or manifest list taken for
+ * `platform`: "OS/ARCH" (any variant) or "OS/ARCH/VARIANT", e.g.
+ * "linux/arm64/v8"; NULL is "linux/amd64".  A single manifest is pulled
+ * whatever its platform.  Errors as bl_image_pull, and -EINVAL a malformed
+ * platform, -ENOENT an index without that platform (the error lists the
+ * platforms it offers). */
+int bl_image_pull_platform(bl_ctx *ctx, const char *reference, const char *name, const char *platform, unsigned flags,
+                           char **ret_digest);
 /* Pushes image `name` as `reference` (REGISTRY/REPOSITORY[:TAG]): one
  * layer and its config (as bl_image_export makes them), blobs the
  * registry has skipped, then the OCI manifest.  *ret_digest: the

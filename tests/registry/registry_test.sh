@@ -151,6 +151,14 @@ PIDS="$PIDS $!"
 i=0; while [ ! -s "$T/bad.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 BAD=127.0.0.1:$(cat "$T/bad.port")
 expect 0 "an index: its linux/amd64 image" -- bl pull --tls-verify=false -i b-index $BAD/index/img:1
+expect 1 "--platform linux/arm64: the index's arm64 decoy" -- bl pull --tls-verify=false --platform linux/arm64 -i b-arm $BAD/index/img:1
+grep -q "^manifest sha256:0000000000000000000000000000000000000000000000000000000000000000 of /v2/index/" "$T/bad.log" \
+        && ok "--platform linux/arm64 asked for the decoy's digest" || ko "the decoy was not asked for: $(cat "$T/bad.log")"
+[ ! -e "$R/images/b-arm.img" ] && ok "no image from the missing decoy" || ko "an image was made for arm64"
+expect 1 "--platform of no entry in the index" -- bl pull --tls-verify=false --platform linux/s390x -i b-s390 $BAD/index/img:1
+has err "index/img:1: no linux/s390x image in the index (it offers linux/arm64, linux/amd64)" "the error names the reference and the platforms offered"
+expect 1 "a malformed --platform" -- bl pull --tls-verify=false --platform linux -i b-bad $BAD/index/img:1
+expect 0 "--platform linux/amd64 explicitly" -- bl pull --tls-verify=false --platform linux/amd64 -i b-amd $BAD/index/img:1
 expect 0 "429 then 503: retried, then pulled" -- bl pull --tls-verify=false -i b-busy $BAD/busy/img:1
 expect 1 "a server that keeps failing (500)" -- bl pull --tls-verify=false -i b-down $BAD/down/img:1
 has err "HTTP 500" "the error says the server failed"
@@ -208,6 +216,39 @@ expect 0 "push over TLS with basic auth" -- bl push s1 $SREG/fx/back:2
 PD=$(cat "$T/out")
 SD=$(skopeo inspect --cert-dir "$T/skcerts" --authfile "$T/auth.json" --format '{{.Digest}}' docker://$SREG/fx/back:2 2>"$T/err")
 [ -n "$PD" ] && [ "$PD" = "$SD" ] && ok "skopeo (TLS, auth) sees the pushed digest" || ko "pushed $PD, skopeo $SD $(cat "$T/err")"
+
+# --- the done-criterion in one sequence: login, pull, run, commit, push,
+# skopeo copy (TLS, auth) of the pushed tag; the file the run wrote is in a
+# layer of the copy, and push's digest is the one skopeo sees.
+expect 0 "done: login" -- bl login -u bltuser -p bltpass $SREG
+expect 0 "done: pull the skopeo-pushed fixture" -- bl image pull -i d-base $SREG/fx/base:1
+expect 0 "done: a container writes a file" -- bl container create -i d-base -c blt-reg-done -- /bin/sh -c 'echo blt-done-marker >/done.txt && echo written && exec sleep 60'
+i=0; while [ $i -lt 50 ] && ! bl container logs blt-reg-done 2>/dev/null | grep -q written; do sleep 0.2; i=$((i + 1)); done
+expect 0 "done: stop" -- bl container stop blt-reg-done -t 5
+expect 0 "done: commit" -- bl container commit blt-reg-done d-committed
+expect 0 "done: push the committed image to a new tag" -- bl image push d-committed $SREG/fx/done:1
+DPD=$(tail -n 1 "$T/out")
+skopeo copy -q --src-cert-dir "$T/skcerts" --authfile "$T/auth.json" docker://$SREG/fx/done:1 oci:"$T/done-oci:done" >/dev/null 2>"$T/err" \
+        && ok "done: skopeo copies the pushed tag (TLS, auth)" || ko "done: skopeo copy: $(cat "$T/err")"
+python3 - "$T/done-oci" >"$T/done.found" 2>&1 <<'PY'
+import json, sys, tarfile, os
+d = sys.argv[1]
+blob = lambda dg: os.path.join(d, "blobs", *dg.split(":"))
+idx = json.load(open(os.path.join(d, "index.json")))
+man = json.load(open(blob(idx["manifests"][0]["digest"])))
+for l in man["layers"]:
+    with tarfile.open(blob(l["digest"]), "r:*") as t:
+        for m in t.getmembers():
+            if m.name.lstrip("./") == "done.txt" and m.isfile():
+                print(t.extractfile(m).read().decode().strip())
+PY
+has done.found blt-done-marker "done: the committed file is in a layer of the copied image"
+DSD=$(skopeo inspect --cert-dir "$T/skcerts" --authfile "$T/auth.json" --format '{{.Digest}}' docker://$SREG/fx/done:1 2>"$T/err")
+[ -n "$DPD" ] && [ "$DPD" = "$DSD" ] && ok "done: push's digest is skopeo's ($DPD)" || ko "done: pushed $DPD, skopeo $DSD $(cat "$T/err")"
+bl container rm --force blt-reg-done >/dev/null 2>&1
+bl image rm d-committed >/dev/null 2>&1
+bl image rm d-base >/dev/null 2>&1
+rm -rf "$T/done-oci"
 expect 0 "logout" -- bl logout $SREG
 expect 1 "pull after logout" -- bl pull -i s2 $SREG/fx/base:1
 unset REGISTRY_AUTH_FILE

@@ -84,6 +84,7 @@ def bad(layout, portfile):
             if mode == "busy" and n <= 2:
                 return self.send(429 if n == 1 else 503, b"busy", extra=[("Retry-After", "0")])
             if kind == "manifests":
+                print("manifest %s of /v2/%s/" % (ref, mode), file=sys.stderr, flush=True)
                 if mode == "nosize" and ref == "1":
                     m = json.loads(manifest)
                     for l in m["layers"]:

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * image pull: the manifest (an index or manifest list: its linux/amd64
- * entry), then the config and layers into the blob cache, each verified
+ * entry, or the platform asked for), then the config and layers into the blob cache, each verified
  * against its digest as it streams.  The image is then made by the
  * import path from an OCI layout whose blobs are hard links into the
  * cache: the same checks (diff_ids, limits, safe extraction) as for an
  * archive, and no second copy of a layer.
  */
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,18 +75,70 @@ static int fetch_manifest(struct client *c, const char *ref, const char *want, c
         return r;
 }
 
-/* The manifest of linux/amd64 in an index, or -ENOENT. */
-static const char *pick_platform(json_object *index)
+/* The platform of an index entry as OS/ARCH[/VARIANT] (NULL: none or too long). */
+static bool entry_platform(json_object *d, char *buf, size_t size)
+{
+        json_object *p = NULL;
+        json_object_object_get_ex(d, "platform", &p);
+        const char *os = jstr(p, "os"), *arch = jstr(p, "architecture"), *variant = jstr(p, "variant");
+        if (!os || !arch)
+                return false;
+        int n = snprintf(buf, size, "%s/%s%s%s", os, arch, variant ? "/" : "", variant ? variant : "");
+        return n > 0 && (size_t) n < size;
+}
+
+/* The manifest of `platform` (OS/ARCH[/VARIANT]; without a variant any
+ * variant of OS/ARCH) in an index, or NULL. */
+static const char *pick_platform(json_object *index, const char *platform)
 {
         json_object *m = jarray(index, "manifests");
+        size_t plen = strlen(platform);
+        bool has_variant = strchr(strchr(platform, '/') + 1, '/') != NULL;
         for (size_t i = 0; m && i < json_object_array_length(m); i++) {
-                json_object *d = json_object_array_get_idx(m, i), *p = NULL;
-                json_object_object_get_ex(d, "platform", &p);
-                const char *os = jstr(p, "os"), *arch = jstr(p, "architecture");
-                if (os && arch && strcmp(os, "linux") == 0 && strcmp(arch, "amd64") == 0 && digest_valid(jstr(d, "digest")))
+                json_object *d = json_object_array_get_idx(m, i);
+                char p[128];
+                if (!entry_platform(d, p, sizeof(p)) || !digest_valid(jstr(d, "digest")))
+                        continue;
+                if (strcmp(p, platform) == 0 || (!has_variant && strncmp(p, platform, plen) == 0 && p[plen] == '/'))
                         return jstr(d, "digest");
         }
         return NULL;
+}
+
+/* "linux/amd64, linux/arm64/v8": what an index offers, for the error. */
+static void index_platforms(json_object *index, char *buf, size_t size)
+{
+        json_object *m = jarray(index, "manifests");
+        size_t used = 0;
+        buf[0] = 0;
+        for (size_t i = 0; m && i < json_object_array_length(m) && used < size; i++) {
+                char p[128];
+                if (!entry_platform(json_object_array_get_idx(m, i), p, sizeof(p)))
+                        continue;
+                int n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", p);
+                if (n < 0)
+                        break;
+                used += (size_t) n;
+        }
+        if (!buf[0])
+                snprintf(buf, size, "none");
+}
+
+/* OS/ARCH or OS/ARCH/VARIANT, each part [a-z0-9_.-]+. */
+static bool platform_valid(const char *platform)
+{
+        int parts = 1;
+        if (!platform || !*platform || strlen(platform) > 100 || *platform == '/')
+                return false;
+        for (const char *s = platform; *s; s++) {
+                if (*s == '/') {
+                        if (s[1] == '/' || s[1] == 0)
+                                return false;
+                        parts++;
+                } else if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+                        return false;
+        }
+        return parts == 2 || parts == 3;
 }
 
 static int link_blob(bl_ctx *ctx, const char *layout, const char *digest, const char *what)
@@ -106,6 +159,12 @@ static char *default_name(const struct reference *ref)
 
 BL_EXPORT int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name, unsigned flags, char **ret_digest)
 {
+        return bl_image_pull_platform(ctx, reference, name, NULL, flags, ret_digest);
+}
+
+BL_EXPORT int bl_image_pull_platform(bl_ctx *ctx, const char *reference, const char *name, const char *platform,
+                                     unsigned flags, char **ret_digest)
+{
         ctx_begin_call(ctx);
         if (ret_digest)
                 *ret_digest = NULL;
@@ -118,6 +177,10 @@ BL_EXPORT int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name
         json_object *man = NULL;
         size_t len = 0;
         char mdigest[72];
+        if (!platform)
+                platform = "linux/amd64";
+        if (!platform_valid(platform))
+                return ctx_fail(ctx, EINVAL, "%s: bad platform \"%.100s\" (OS/ARCH[/VARIANT])", what, platform);
         int r = lazylibs_check(ctx, what);
         if (r < 0 || (r = store_init(ctx)) < 0)
                 return r;
@@ -146,9 +209,15 @@ BL_EXPORT int bl_image_pull(bl_ctx *ctx, const char *reference, const char *name
                 }
                 if (!jarray(man, "manifests"))
                         break;
-                const char *next = pick_platform(man);
-                if (!next || depth > 0) {
-                        r = ctx_fail(ctx, ENOENT, "%s: %s", what, next ? "nested indexes" : "no linux/amd64 image in the index");
+                const char *next = pick_platform(man, platform);
+                if (depth > 0) {
+                        r = ctx_fail(ctx, ENOENT, "%s: nested indexes", what);
+                        goto out;
+                }
+                if (!next) {
+                        char offered[400];
+                        index_platforms(man, offered, sizeof(offered));
+                        r = ctx_fail(ctx, ENOENT, "%s: no %s image in the index (it offers %s)", what, platform, offered);
                         goto out;
                 }
                 char want[72];
