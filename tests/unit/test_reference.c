@@ -7,15 +7,19 @@
 #include "unit.h"
 
 static bl_ctx *ctx;
+static char *tmp;
 
 static void setup(void)
 {
-        ck_assert_int_eq(bl_ctx_new(&ctx, make_tmp()), 0);
+        tmp = make_tmp();
+        ck_assert_int_eq(bl_ctx_new(&ctx, tmp), 0);
 }
 
 static void teardown(void)
 {
         bl_ctx_free(ctx);
+        rm_rf(tmp);
+        free(tmp);
 }
 
 static void check_ref(const char *text, const char *registry, const char *repo, const char *tag, const char *digest, bool expanded)
@@ -108,6 +112,8 @@ START_TEST(test_auth_file)
         free(p);
         free(want);
         free(file);
+        rm_rf(dir);
+        free(dir);
 }
 END_TEST
 
