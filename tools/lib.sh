@@ -4,7 +4,11 @@
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev libnl-3-dev libnl-route-3-dev libmount-dev
 libblkid-dev check busybox-static libarchive-dev libjson-c-dev libseccomp-dev libssl-dev e2fsprogs
 iproute2 haproxy procps util-linux wget debootstrap valgrind musl-tools
-clang g++ abigail-tools libcurl4-openssl-dev docker-registry skopeo openssl apache2-utils python3"
+clang g++ abigail-tools libcurl4-openssl-dev openssl python3"
+# the registry suite's servers and tools: on the host only (the VM does not
+# run that suite, and skopeo's dependencies do not configure inside a
+# debootstrap --include)
+HOST_PACKAGES="docker-registry skopeo apache2-utils"
 
 need_root() {
         if [ "$(id -u)" != 0 ]; then
@@ -15,7 +19,7 @@ need_root() {
 
 install_deps() {
         missing=""
-        for p in $PACKAGES; do
+        for p in $PACKAGES $HOST_PACKAGES; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
         done
         [ -z "$missing" ] && return 0
