@@ -8,7 +8,7 @@ clang g++ abigail-tools libcurl4-openssl-dev openssl python3"
 # the registry suite's servers and tools: on the host only (the VM does not
 # run that suite, and skopeo's dependencies do not configure inside a
 # debootstrap --include)
-HOST_PACKAGES="docker-registry skopeo apache2-utils"
+HOST_PACKAGES="docker-registry skopeo apache2-utils"  # install_deps registry
 
 need_root() {
         if [ "$(id -u)" != 0 ]; then
@@ -19,7 +19,11 @@ need_root() {
 
 install_deps() {
         missing=""
-        for p in $PACKAGES $HOST_PACKAGES; do
+        # "registry": also the registry suite's servers (tools/test); the demo
+        # and the VM (no network there) need only PACKAGES
+        extra=""
+        [ "${1:-}" = registry ] && extra=$HOST_PACKAGES
+        for p in $PACKAGES $extra; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
         done
         [ -z "$missing" ] && return 0
